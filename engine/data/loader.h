@@ -1,0 +1,53 @@
+// Serves global batches from a seeded per-epoch permutation, and this rank's slice of each.
+// Not for: reading files (dataset.h). The loader's whole state is (epoch, position): see save/load.
+//
+// Semantics: epoch e uses permutation randperm(N) seeded from (seed, "loader", e). A global batch
+// of size B takes the next min(B, N - position) indices (the last batch of an epoch is smaller
+// unless drop_last). Rank r of W takes slice r of the global batch, split into W contiguous
+// parts whose sizes differ by at most one (the first B % W ranks get one more); a rank may get 0.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+
+#include "engine/data/dataset.h"
+
+namespace curvlab {
+
+struct Batch {
+  torch::Tensor inputs;         // [local, C, H, W]
+  torch::Tensor targets;        // [local]
+  std::int64_t local_size = 0;  // samples on this rank
+  std::int64_t global_size = 0; // samples in the global batch (all ranks)
+  std::int64_t epoch = 0;       // epoch the batch belongs to (0-based)
+  bool last_in_epoch = false;   // this batch ends the epoch
+};
+
+class Loader {
+ public:
+  Loader(const Dataset& data, std::uint64_t seed, int rank, int world_size, bool drop_last);
+
+  // The next global batch of (at most) `global_batch` samples; this rank's slice of it.
+  Batch next(std::int64_t global_batch);
+
+  // Number of batches in one epoch at this batch size.
+  std::int64_t batches_per_epoch(std::int64_t global_batch) const;
+
+  std::int64_t epoch() const { return epoch_; }
+  std::int64_t position() const { return position_; }  // samples consumed in the current epoch
+  void set_state(std::int64_t epoch, std::int64_t position);
+  const Dataset& data() const { return data_; }
+
+ private:
+  void begin_epoch();
+  const Dataset& data_;
+  std::uint64_t seed_;
+  int rank_, world_;
+  bool drop_last_;
+  std::int64_t epoch_ = 0, position_ = 0;
+  torch::Tensor perm_;           // permutation of the current epoch
+  std::int64_t perm_epoch_ = -1;
+};
+
+}  // namespace curvlab

@@ -1,0 +1,235 @@
+// Job-file parsing: one reader function per section, a table of sections, rules that tie keys
+// together, and the public entry points. Adding a section ([kfac], [sweep], ...) = a field in
+// JobSpec, a read_* function below, and one row in kSections.
+#include "jobs/job_parser.h"
+
+#include <toml++/toml.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/error.h"
+#include "jobs/overrides.h"
+#include "jobs/section_reader.h"
+
+namespace curvlab {
+namespace {
+
+const std::vector<std::string> kJobKinds = {"train"};
+const std::vector<std::string> kDatasets = {"fashion-mnist", "mnist", "cifar10", "synthetic"};
+const std::vector<std::string> kModels = {"mlp",      "lenet5",   "convnet",  "resnet20",
+                                          "resnet32", "resnet44", "resnet56", "resnet110"};
+const std::vector<std::string> kActivations = {"relu", "tanh", "gelu", "sigmoid"};
+const std::vector<std::string> kOptimizers = {"sgd"};
+const std::vector<std::string> kLrSchedules = {"constant", "step", "cosine"};
+const std::vector<std::string> kBackends = {"auto", "mpi", "nccl", "local"};
+
+// ---- one reader per section; each key's range lives next to its read ----
+
+void read_job(SectionReader& r, JobSpec& spec) {
+  JobSection& j = spec.job;
+  r.string("name", j.name, /*allow_empty=*/false);
+  r.choice("kind", j.kind, kJobKinds);
+  r.string("output_dir", j.output_dir, /*allow_empty=*/false);
+  auto seed = static_cast<std::int64_t>(j.seed);
+  r.integer("seed", seed, Range::at_least(0));
+  j.seed = static_cast<std::uint64_t>(seed);
+}
+
+void read_data(SectionReader& r, JobSpec& spec) {
+  DataSpec& d = spec.data;
+  r.choice("dataset", d.dataset, kDatasets);
+  r.string("root", d.root);
+  r.boolean("normalize", d.normalize);
+  r.integer("train_subset", d.train_subset, Range::at_least(0));
+  r.integer("test_subset", d.test_subset, Range::at_least(0));
+  r.integer("synthetic_train", d.synthetic_train, Range::at_least(1));
+  r.integer("synthetic_test", d.synthetic_test, Range::at_least(1));
+  r.integer_list("synthetic_shape", d.synthetic_shape, Range::at_least(1), /*exact_size=*/3);
+  r.integer("synthetic_classes", d.synthetic_classes, Range::at_least(2));
+}
+
+void read_model(SectionReader& r, JobSpec& spec) {
+  ModelSpec& m = spec.model;
+  r.choice("name", m.name, kModels);
+  r.integer_list("widths", m.widths, Range::at_least(1));
+  r.choice("activation", m.activation, kActivations);
+}
+
+void read_lr_schedule(SectionReader& r, LrScheduleSpec& s) {
+  r.choice("kind", s.kind, kLrSchedules);
+  r.number("warmup_epochs", s.warmup_epochs, Range::at_least(0));
+  r.number("warmup_start_factor", s.warmup_start_factor, Range::between(0, 1, /*hi_open=*/false));
+  r.number_list("milestones", s.milestones, Range::at_least(0));
+  r.number("gamma", s.gamma, Range::above(0));
+  r.number("min_lr", s.min_lr, Range::at_least(0));
+}
+
+void read_train(SectionReader& r, JobSpec& spec) {
+  TrainSpec& t = spec.train;
+  r.integer("epochs", t.epochs, Range::at_least(0));
+  r.integer("steps", t.steps, Range::at_least(0));
+  r.integer("batch_size", t.batch_size, Range::at_least(1));
+  r.boolean("drop_last", t.drop_last);
+  r.choice("optimizer", t.optimizer, kOptimizers);
+  r.number("lr", t.lr, Range::above(0));
+  r.number("momentum", t.momentum, Range::between(0, 1, /*hi_open=*/true));
+  r.number("dampening", t.dampening, Range::between(0, 1, /*hi_open=*/true));
+  r.boolean("nesterov", t.nesterov);
+  r.number("weight_decay", t.weight_decay, Range::at_least(0));
+  read_lr_schedule(r.section("lr_schedule"), t.lr_schedule);
+  r.integer("eval_every_steps", t.eval_every_steps, Range::at_least(0));
+  r.integer("checkpoint_every_steps", t.checkpoint_every_steps, Range::at_least(0));
+  r.integer("keep_last", t.keep_last, Range::at_least(1));
+  r.number("log_every_seconds", t.log_every_seconds, Range::above(0));
+  r.integer("threads", t.threads, Range::at_least(0));
+}
+
+void read_comm(SectionReader& r, JobSpec& spec) {
+  CommSpec& c = spec.comm;
+  r.choice("backend", c.backend, kBackends);
+  r.number("bucket_mb", c.bucket_mb, Range::above(0));
+  r.number("first_bucket_mb", c.first_bucket_mb, Range::above(0));
+  r.boolean("sync_batchnorm", c.sync_batchnorm);
+}
+
+struct SectionParser {
+  const char* name;
+  void (*read)(SectionReader&, JobSpec&);
+};
+const SectionParser kSections[] = {
+    {"job", read_job}, {"data", read_data}, {"model", read_model},
+    {"train", read_train}, {"comm", read_comm},
+};
+
+// ---- rules that tie several keys together (each error points at the key to change) ----
+
+void check_cross_rules(const JobSpec& spec) {
+  if (spec.job.output_dir.empty()) {
+    throw_config_error(spec.where("job"),
+                       "job.output_dir is required: add output_dir = \"runs/NAME\" under [job] "
+                       "(or pass --set job.output_dir=runs/NAME)");
+  }
+  for (char c : spec.job.name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      throw_config_error(spec.where("job.name"),
+                         "job.name may hold only letters, digits, '-', '_' and '.' (got \"" +
+                             spec.job.name + "\")");
+    }
+  }
+  const TrainSpec& t = spec.train;
+  if (t.epochs == 0 && t.steps == 0) {
+    const std::string key = spec.locations.count("train.steps") ? "train.steps" : "train.epochs";
+    throw_config_error(spec.where(key),
+                       "train.epochs and train.steps are both 0: set train.epochs >= 1 or "
+                       "train.steps >= 1 (steps > 0 overrides epochs)");
+  }
+  if (t.nesterov && (t.momentum <= 0.0 || t.dampening != 0.0)) {
+    throw_config_error(spec.where("train.nesterov"),
+                       "train.nesterov = true requires train.momentum > 0 and train.dampening = 0, "
+                       "as in PyTorch's SGD (got momentum " + format_number(t.momentum) +
+                           ", dampening " + format_number(t.dampening) + ")");
+  }
+  const LrScheduleSpec& s = t.lr_schedule;
+  for (std::size_t i = 1; i < s.milestones.size(); ++i) {
+    if (!(s.milestones[i] > s.milestones[i - 1])) {
+      throw_config_error(spec.where("train.lr_schedule.milestones"),
+                         "train.lr_schedule.milestones must be strictly increasing (got " +
+                             format_number(s.milestones[i - 1]) + " then " +
+                             format_number(s.milestones[i]) + ")");
+    }
+  }
+  if (s.kind == "step" && s.milestones.empty()) {
+    throw_config_error(spec.where("train.lr_schedule.kind"),
+                       "train.lr_schedule.kind = \"step\" needs train.lr_schedule.milestones, the "
+                       "epochs at which lr is multiplied by gamma, e.g. milestones = [30, 60]");
+  }
+  if (s.min_lr > t.lr) {
+    throw_config_error(spec.where("train.lr_schedule.min_lr"),
+                       "train.lr_schedule.min_lr must be <= train.lr (got min_lr " +
+                           format_number(s.min_lr) + ", lr " + format_number(t.lr) + ")");
+  }
+  if (t.steps == 0 && s.warmup_epochs > static_cast<double>(t.epochs)) {
+    throw_config_error(spec.where("train.lr_schedule.warmup_epochs"),
+                       "train.lr_schedule.warmup_epochs must be <= train.epochs (got " +
+                           format_number(s.warmup_epochs) + " > " + std::to_string(t.epochs) + ")");
+  }
+}
+
+// Runs every section reader over `root` (null: an empty file), then the unknown-key and cross checks.
+void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
+  SectionReader top(ctx, root, "");
+  for (const auto& section : kSections) section.read(top.section(section.name), spec);
+  top.check_unknown_keys();
+  check_cross_rules(spec);
+}
+
+}  // namespace
+
+JobSpec parse_job_text(const std::string& text, const std::string& source_name,
+                       const std::vector<std::string>& overrides) {
+  JobSpec spec;
+  spec.source_path = source_name;
+  spec.source_text = text;
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    SourceLocation where;
+    where.file = source_name;
+    where.line = static_cast<int>(e.source().begin.line);
+    where.column = static_cast<int>(e.source().begin.column);
+    throw_config_error(where, "TOML syntax error: " + std::string(e.description()));
+  }
+  ParseContext ctx;
+  ctx.source_name = source_name;
+  ctx.locations = &spec.locations;
+  apply_overrides(root, overrides, ctx.override_locations);
+  read_all(ctx, &root, spec);
+  return spec;
+}
+
+JobSpec load_job_file(const std::string& path, const std::vector<std::string>& overrides) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    CURVLAB_THROW(ConfigError, "cannot read job file '" + path + "': no such file (check the path)");
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    CURVLAB_THROW(ConfigError, "cannot read job file '" + path + "': it is a directory, not a file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    CURVLAB_THROW(ConfigError, "cannot read job file '" + path + "': " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) CURVLAB_THROW(ConfigError, "cannot read job file '" + path + "': read failed");
+  return parse_job_text(text.str(), path, overrides);
+}
+
+std::vector<std::string> job_file_keys() {
+  // Run the readers over nothing and ask which keys they know.
+  JobSpec spec;
+  ParseContext ctx;
+  SectionReader top(ctx, nullptr, "");
+  for (const auto& section : kSections) section.read(top.section(section.name), spec);
+  return top.known_keys();
+}
+
+const std::vector<std::string>& allowed_values(const std::string& dotted_key) {
+  static const std::vector<std::string> kNone;
+  if (dotted_key == "job.kind") return kJobKinds;
+  if (dotted_key == "data.dataset") return kDatasets;
+  if (dotted_key == "model.name") return kModels;
+  if (dotted_key == "model.activation") return kActivations;
+  if (dotted_key == "train.optimizer") return kOptimizers;
+  if (dotted_key == "train.lr_schedule.kind") return kLrSchedules;
+  if (dotted_key == "comm.backend") return kBackends;
+  return kNone;
+}
+
+}  // namespace curvlab

@@ -1,0 +1,113 @@
+// Reads one table of a parsed job file into plain fields: type checks, range checks, allowed
+// names, source locations, and the unknown-key report with did-you-mean hints.
+// Internal to job-file parsing: it includes toml++, so include it only from jobs/*.cpp files that
+// parse job files (never from a header that others include). Adding a section to the job file is
+// one function that calls these readers (see jobs/job_parser.cpp).
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "jobs/job_spec.h"
+
+namespace curvlab {
+
+// Numeric bounds for a key, printed in errors as "> 0", ">= 1" or "in [0, 1)".
+struct Range {
+  bool has_lo = false, lo_open = false, has_hi = false, hi_open = false;
+  double lo = 0.0, hi = 0.0;
+
+  static Range any() { return Range{}; }
+  static Range at_least(double v);                            // >= v
+  static Range above(double v);                               // > v
+  static Range between(double lo, double hi, bool hi_open);   // [lo, hi] or [lo, hi)
+  bool contains(double v) const;
+  std::string describe() const;
+};
+
+// Shortest decimal text that reads back as the same double ("0.1", "5e-04" -> "0.0005").
+std::string format_number(double v);
+
+// Throws ConfigError("<where>: <message>").
+[[noreturn]] void throw_config_error(const SourceLocation& where, const std::string& message);
+
+// What all readers of one job file share: its name, the --set overrides' locations (dotted key ->
+// "--set k=v"), and the map (JobSpec::locations) that records where each key was written.
+struct ParseContext {
+  std::string source_name;
+  std::map<std::string, SourceLocation> override_locations;
+  std::map<std::string, SourceLocation>* locations = nullptr;
+
+  // The --set location of `dotted` when an override wrote it, else `region` in the file.
+  SourceLocation locate(const std::string& dotted, const toml::source_region& region) const;
+};
+
+class SectionReader {
+ public:
+  // `table` may be null (the section is absent: every read keeps the field's default). `path` is
+  // the dotted name of the table: "" for the top level, "train", "train.lr_schedule".
+  SectionReader(ParseContext& ctx, const toml::table* table, std::string path);
+
+  // Each reader registers `key` as allowed; when the key is present it checks the type (and the
+  // range or allowed names), records its location, and writes `out`; else `out` keeps its default.
+  void integer(const std::string& key, std::int64_t& out, const Range& range = Range::any());
+  void number(const std::string& key, double& out, const Range& range = Range::any());  // finite
+  void boolean(const std::string& key, bool& out);
+  void string(const std::string& key, std::string& out, bool allow_empty = true);
+  void choice(const std::string& key, std::string& out, const std::vector<std::string>& allowed);
+  // exact_size == 0: any length.
+  void integer_list(const std::string& key, std::vector<std::int64_t>& out,
+                    const Range& element_range = Range::any(), std::size_t exact_size = 0);
+  void number_list(const std::string& key, std::vector<double>& out,
+                   const Range& element_range = Range::any());
+  // The sub-table [path.key]; a reader of nothing when absent. References stay valid.
+  SectionReader& section(const std::string& key);
+
+  bool present() const { return table_ != nullptr; }
+  bool has(const std::string& key) const;              // written in the file or by --set
+  std::string dotted(const std::string& key) const;    // "train" + "lr" -> "train.lr"
+  SourceLocation location(const std::string& key) const;  // of the value, or of the file
+
+  // Every key the readers asked for, dotted, depth first ("train", "train.epochs", ...).
+  std::vector<std::string> known_keys() const {
+    std::vector<std::string> out;
+    collect_known(out);
+    return out;
+  }
+
+  // Throws ConfigError naming the first key (in file order) in this table or its sub-tables that no
+  // reader asked for, with a did-you-mean hint and the allowed keys. Call after all reads.
+  void check_unknown_keys() const;
+
+ private:
+  struct Unknown {
+    std::string dotted, key;
+    SourceLocation where;
+    const SectionReader* owner;
+  };
+  const toml::node* find(const std::string& key);  // registers `key` as allowed
+  void record(const std::string& key, const toml::node& node);
+  [[noreturn]] void type_error(const std::string& key, const toml::node& node,
+                               const std::string& expected) const;
+  [[noreturn]] void range_error(const std::string& key, const toml::node& node, const Range& range,
+                                const std::string& got) const;
+  void collect_known(std::vector<std::string>& out) const;
+  void collect_unknown(std::vector<Unknown>& out) const;
+  std::string describe_allowed() const;
+
+  ParseContext& ctx_;
+  const toml::table* table_;
+  std::string path_;
+  std::vector<std::string> allowed_;   // keys asked for, in the order the parser reads them
+  std::deque<SectionReader> children_;  // deque: references handed out stay valid
+};
+
+// "string \"abc\"", "integer 5", "array [1, 2]": a node's type and (shortened) value for messages.
+std::string describe_node(const toml::node& node);
+
+}  // namespace curvlab

@@ -32,6 +32,7 @@ Override parse_override(const std::string& text) {
   const std::string key = trim(text.substr(0, eq));
   const std::string value = trim(text.substr(eq + 1));
   if (key.empty()) override_error(text, "missing key before '='");
+  o.raw_value = value;
   std::size_t start = 0;
   while (true) {
     const auto dot = key.find('.', start);
@@ -61,7 +62,8 @@ Override parse_override(const std::string& text) {
 }
 
 void apply_overrides(toml::table& root, const std::vector<std::string>& overrides,
-                     std::map<std::string, SourceLocation>& locations) {
+                     std::map<std::string, SourceLocation>& locations,
+                     std::map<std::string, std::string>& raw_values) {
   for (const auto& text : overrides) {
     Override o = parse_override(text);
     const SourceLocation where = override_location(text);
@@ -85,6 +87,7 @@ void apply_overrides(toml::table& root, const std::vector<std::string>& override
     }
     o.value_holder.get("v")->visit([&](const auto& value) { table->insert_or_assign(o.path.back(), value); });
     locations[o.dotted] = where;
+    raw_values[o.dotted] = o.raw_value;
   }
 }
 

@@ -20,14 +20,17 @@ struct Override {
   std::string text;               // as given, e.g. "train.lr=0.05"
   std::vector<std::string> path;  // {"train", "lr"}
   std::string dotted;             // "train.lr"
+  std::string raw_value;          // the text after '=', trimmed
   toml::table value_holder;       // holds the parsed value under the key "v"
 };
 Override parse_override(const std::string& text);
 
 // Writes each override into `root` (later ones win), creating missing tables, and records for each
-// dotted key it wrote (and each table it created) the location "--set <text>". Throws ConfigError
-// when a key path runs through a value that is not a table.
+// dotted key it wrote (and each table it created) the location "--set <text>", and in `raw_values`
+// the value's text as given (so a key that takes a string accepts "--set job.name=2024"). Throws
+// ConfigError when a key path runs through a value that is not a table.
 void apply_overrides(toml::table& root, const std::vector<std::string>& overrides,
-                     std::map<std::string, SourceLocation>& locations);
+                     std::map<std::string, SourceLocation>& locations,
+                     std::map<std::string, std::string>& raw_values);
 
 }  // namespace curvlab

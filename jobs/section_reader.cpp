@@ -53,6 +53,10 @@ std::string format_number(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
     if (std::strtod(buf, nullptr) == v) break;
@@ -84,6 +88,13 @@ std::string describe_node(const toml::node& node) {
   std::ostringstream text;
   if (node.is_table()) {
     text << "{...}";
+  } else if (const auto* str = node.as_string()) {
+    text << '"';
+    for (char c : str->get()) {
+      if (c == '"' || c == '\\') text << '\\';
+      text << c;
+    }
+    text << '"';
   } else if (node.is_array()) {
     text << toml::toml_formatter(*node.as_array(), toml::format_flags::none);
   } else {
@@ -171,26 +182,33 @@ void SectionReader::boolean(const std::string& key, bool& out) {
   out = v->get();
 }
 
+const std::string* SectionReader::string_value(const std::string& key,
+                                               const toml::node& node) const {
+  if (const auto* v = node.as_string()) return &v->get();
+  auto it = ctx_.override_raw_values.find(dotted(key));
+  return it == ctx_.override_raw_values.end() || node.is_table() ? nullptr : &it->second;
+}
+
 void SectionReader::string(const std::string& key, std::string& out, bool allow_empty) {
   const toml::node* node = find(key);
   if (node == nullptr) return;
-  const auto* v = node->as_string();
+  const std::string* v = string_value(key, *node);
   if (v == nullptr) type_error(key, *node, "a string");
-  if (!allow_empty && v->get().empty()) {
+  if (!allow_empty && v->empty()) {
     throw_config_error(ctx_.locate(dotted(key), node->source()),
                        dotted(key) + " must not be empty");
   }
   record(key, *node);
-  out = v->get();
+  out = *v;
 }
 
 void SectionReader::choice(const std::string& key, std::string& out,
                            const std::vector<std::string>& allowed) {
   const toml::node* node = find(key);
   if (node == nullptr) return;
-  const auto* v = node->as_string();
+  const std::string* v = string_value(key, *node);
   if (v == nullptr) type_error(key, *node, "a string, one of " + join_names(allowed));
-  const std::string& value = v->get();
+  const std::string& value = *v;
   if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
     std::string message = dotted(key) + " must be one of " + join_names(allowed) + " (got \"" +
                           value + "\")";

@@ -41,6 +41,7 @@ std::string format_number(double v);
 struct ParseContext {
   std::string source_name;
   std::map<std::string, SourceLocation> override_locations;
+  std::map<std::string, std::string> override_raw_values;  // dotted key -> text after '='
   std::map<std::string, SourceLocation>* locations = nullptr;
 
   // The --set location of `dotted` when an override wrote it, else `region` in the file.
@@ -91,6 +92,8 @@ class SectionReader {
     const SectionReader* owner;
   };
   const toml::node* find(const std::string& key);  // registers `key` as allowed
+  // The string value of `node`; for a --set override that is not a TOML string, its text as given.
+  const std::string* string_value(const std::string& key, const toml::node& node) const;
   void record(const std::string& key, const toml::node& node);
   [[noreturn]] void type_error(const std::string& key, const toml::node& node,
                                const std::string& expected) const;

@@ -1,0 +1,313 @@
+// Valid job files: defaults, every key read into its field, --set overrides, recorded locations,
+// the shipped examples, and that docs/job-files.md documents every key and allowed value.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/error.h"
+#include "jobs/did_you_mean.h"
+#include "jobs/job_parser.h"
+
+namespace curvlab {
+namespace {
+
+const std::string kMinimal = "[job]\noutput_dir = \"out\"\n";
+
+// Sets every key to a value other than its default; line numbers are asserted below.
+const std::string kEveryKey = R"([job]
+name = "every-key"
+kind = "train"
+output_dir = "runs/every"
+seed = 42
+[data]
+dataset = "synthetic"
+root = "/data/x"
+normalize = false
+train_subset = 100
+test_subset = 50
+synthetic_train = 300
+synthetic_test = 60
+synthetic_shape = [3, 4, 5]
+synthetic_classes = 7
+[model]
+name = "mlp"
+widths = [32, 16, 8]
+activation = "tanh"
+[train]
+epochs = 0
+steps = 500
+batch_size = 32
+drop_last = true
+optimizer = "sgd"
+lr = 0.25
+momentum = 0.5
+dampening = 0.0
+nesterov = true
+weight_decay = 1e-3
+eval_every_steps = 50
+checkpoint_every_steps = 100
+keep_last = 5
+log_every_seconds = 2.5
+threads = 3
+[train.lr_schedule]
+kind = "step"
+warmup_epochs = 0.5
+warmup_start_factor = 0.25
+milestones = [1, 2.5, 4]
+gamma = 0.5
+min_lr = 0.001
+[comm]
+backend = "local"
+bucket_mb = 4.0
+first_bucket_mb = 0.5
+sync_batchnorm = true
+)";
+
+TEST(JobParser, MinimalFileKeepsEveryDefault) {
+  const JobSpec spec = parse_job_text(kMinimal, "job.toml");
+  const JobSpec d;  // the defaults of jobs/job_spec.h
+  EXPECT_EQ(spec.job.output_dir, "out");
+  EXPECT_EQ(spec.job.name, d.job.name);
+  EXPECT_EQ(spec.job.kind, d.job.kind);
+  EXPECT_EQ(spec.job.seed, d.job.seed);
+  EXPECT_EQ(spec.data.dataset, d.data.dataset);
+  EXPECT_EQ(spec.data.root, d.data.root);
+  EXPECT_EQ(spec.data.normalize, d.data.normalize);
+  EXPECT_EQ(spec.data.train_subset, d.data.train_subset);
+  EXPECT_EQ(spec.data.test_subset, d.data.test_subset);
+  EXPECT_EQ(spec.data.synthetic_train, d.data.synthetic_train);
+  EXPECT_EQ(spec.data.synthetic_test, d.data.synthetic_test);
+  EXPECT_EQ(spec.data.synthetic_shape, d.data.synthetic_shape);
+  EXPECT_EQ(spec.data.synthetic_classes, d.data.synthetic_classes);
+  EXPECT_EQ(spec.model.name, d.model.name);
+  EXPECT_EQ(spec.model.widths, d.model.widths);
+  EXPECT_EQ(spec.model.activation, d.model.activation);
+  EXPECT_EQ(spec.train.epochs, d.train.epochs);
+  EXPECT_EQ(spec.train.steps, d.train.steps);
+  EXPECT_EQ(spec.train.batch_size, d.train.batch_size);
+  EXPECT_EQ(spec.train.drop_last, d.train.drop_last);
+  EXPECT_EQ(spec.train.optimizer, d.train.optimizer);
+  EXPECT_EQ(spec.train.lr, d.train.lr);
+  EXPECT_EQ(spec.train.momentum, d.train.momentum);
+  EXPECT_EQ(spec.train.dampening, d.train.dampening);
+  EXPECT_EQ(spec.train.nesterov, d.train.nesterov);
+  EXPECT_EQ(spec.train.weight_decay, d.train.weight_decay);
+  EXPECT_EQ(spec.train.lr_schedule.kind, d.train.lr_schedule.kind);
+  EXPECT_EQ(spec.train.lr_schedule.warmup_epochs, d.train.lr_schedule.warmup_epochs);
+  EXPECT_EQ(spec.train.lr_schedule.warmup_start_factor, d.train.lr_schedule.warmup_start_factor);
+  EXPECT_EQ(spec.train.lr_schedule.milestones, d.train.lr_schedule.milestones);
+  EXPECT_EQ(spec.train.lr_schedule.gamma, d.train.lr_schedule.gamma);
+  EXPECT_EQ(spec.train.lr_schedule.min_lr, d.train.lr_schedule.min_lr);
+  EXPECT_EQ(spec.train.eval_every_steps, d.train.eval_every_steps);
+  EXPECT_EQ(spec.train.checkpoint_every_steps, d.train.checkpoint_every_steps);
+  EXPECT_EQ(spec.train.keep_last, d.train.keep_last);
+  EXPECT_EQ(spec.train.log_every_seconds, d.train.log_every_seconds);
+  EXPECT_EQ(spec.train.threads, d.train.threads);
+  EXPECT_EQ(spec.comm.backend, d.comm.backend);
+  EXPECT_EQ(spec.comm.bucket_mb, d.comm.bucket_mb);
+  EXPECT_EQ(spec.comm.first_bucket_mb, d.comm.first_bucket_mb);
+  EXPECT_EQ(spec.comm.sync_batchnorm, d.comm.sync_batchnorm);
+}
+
+TEST(JobParser, SourceTextPathAndDefaultLocation) {
+  const JobSpec spec = parse_job_text(kMinimal, "my/job.toml");
+  EXPECT_EQ(spec.source_path, "my/job.toml");
+  EXPECT_EQ(spec.source_text, kMinimal);
+  EXPECT_EQ(spec.where("job.output_dir").str(), "my/job.toml:2:14");
+  EXPECT_EQ(spec.where("train.lr").str(), "my/job.toml");  // default: the file itself
+}
+
+TEST(JobParser, EveryKeyIsReadIntoItsField) {
+  const JobSpec s = parse_job_text(kEveryKey, "every.toml");
+  EXPECT_EQ(s.job.name, "every-key");
+  EXPECT_EQ(s.job.kind, "train");
+  EXPECT_EQ(s.job.output_dir, "runs/every");
+  EXPECT_EQ(s.job.seed, 42u);
+  EXPECT_EQ(s.data.dataset, "synthetic");
+  EXPECT_EQ(s.data.root, "/data/x");
+  EXPECT_FALSE(s.data.normalize);
+  EXPECT_EQ(s.data.train_subset, 100);
+  EXPECT_EQ(s.data.test_subset, 50);
+  EXPECT_EQ(s.data.synthetic_train, 300);
+  EXPECT_EQ(s.data.synthetic_test, 60);
+  EXPECT_EQ(s.data.synthetic_shape, (std::vector<std::int64_t>{3, 4, 5}));
+  EXPECT_EQ(s.data.synthetic_classes, 7);
+  EXPECT_EQ(s.model.name, "mlp");
+  EXPECT_EQ(s.model.widths, (std::vector<std::int64_t>{32, 16, 8}));
+  EXPECT_EQ(s.model.activation, "tanh");
+  EXPECT_EQ(s.train.epochs, 0);
+  EXPECT_EQ(s.train.steps, 500);
+  EXPECT_EQ(s.train.batch_size, 32);
+  EXPECT_TRUE(s.train.drop_last);
+  EXPECT_EQ(s.train.optimizer, "sgd");
+  EXPECT_DOUBLE_EQ(s.train.lr, 0.25);
+  EXPECT_DOUBLE_EQ(s.train.momentum, 0.5);
+  EXPECT_DOUBLE_EQ(s.train.dampening, 0.0);
+  EXPECT_TRUE(s.train.nesterov);
+  EXPECT_DOUBLE_EQ(s.train.weight_decay, 1e-3);
+  EXPECT_EQ(s.train.eval_every_steps, 50);
+  EXPECT_EQ(s.train.checkpoint_every_steps, 100);
+  EXPECT_EQ(s.train.keep_last, 5);
+  EXPECT_DOUBLE_EQ(s.train.log_every_seconds, 2.5);
+  EXPECT_EQ(s.train.threads, 3);
+  EXPECT_EQ(s.train.lr_schedule.kind, "step");
+  EXPECT_DOUBLE_EQ(s.train.lr_schedule.warmup_epochs, 0.5);
+  EXPECT_DOUBLE_EQ(s.train.lr_schedule.warmup_start_factor, 0.25);
+  EXPECT_EQ(s.train.lr_schedule.milestones, (std::vector<double>{1.0, 2.5, 4.0}));
+  EXPECT_DOUBLE_EQ(s.train.lr_schedule.gamma, 0.5);
+  EXPECT_DOUBLE_EQ(s.train.lr_schedule.min_lr, 0.001);
+  EXPECT_EQ(s.comm.backend, "local");
+  EXPECT_DOUBLE_EQ(s.comm.bucket_mb, 4.0);
+  EXPECT_DOUBLE_EQ(s.comm.first_bucket_mb, 0.5);
+  EXPECT_TRUE(s.comm.sync_batchnorm);
+}
+
+TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
+  const JobSpec s = parse_job_text(kEveryKey, "every.toml");
+  // Every key the parser knows is written in kEveryKey, so each must have a location...
+  for (const auto& key : job_file_keys()) {
+    EXPECT_EQ(s.locations.count(key), 1u) << key << " has no recorded location";
+  }
+  // ...on the line where it is written, at the column where its value starts.
+  EXPECT_EQ(s.where("job.name").str(), "every.toml:2:8");
+  EXPECT_EQ(s.where("job.seed").str(), "every.toml:5:8");
+  EXPECT_EQ(s.where("data.synthetic_shape").str(), "every.toml:14:19");
+  EXPECT_EQ(s.where("train.batch_size").str(), "every.toml:23:14");
+  EXPECT_EQ(s.where("train.lr").str(), "every.toml:26:6");
+  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:37:8");
+  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:47:18");
+}
+
+TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
+  const std::vector<std::string> keys = job_file_keys();
+  ASSERT_GE(keys.size(), 45u);
+  EXPECT_EQ(keys.front(), "job");
+  EXPECT_EQ(keys[1], "job.name");
+  const auto pos = [&](const std::string& k) { return std::find(keys.begin(), keys.end(), k) - keys.begin(); };
+  EXPECT_LT(pos("train"), pos("train.lr_schedule"));
+  EXPECT_LT(pos("train.lr_schedule"), pos("train.lr_schedule.kind"));
+  EXPECT_LT(pos("train.lr_schedule.min_lr"), pos("comm"));
+  EXPECT_EQ(keys.back(), "comm.sync_batchnorm");
+}
+
+TEST(JobParser, IntegersAreAcceptedWhereNumbersAreExpected) {
+  const JobSpec s = parse_job_text(kMinimal + "[train]\nlr = 1\n[comm]\nbucket_mb = 8\n", "j.toml");
+  EXPECT_DOUBLE_EQ(s.train.lr, 1.0);
+  EXPECT_DOUBLE_EQ(s.comm.bucket_mb, 8.0);
+}
+
+TEST(JobParser, DottedKeysAndInlineTablesWork) {
+  const JobSpec s = parse_job_text(
+      "job.output_dir = \"o\"\ntrain.lr = 0.3\ntrain.lr_schedule = { kind = \"cosine\", min_lr = 0.01 }\n",
+      "j.toml");
+  EXPECT_DOUBLE_EQ(s.train.lr, 0.3);
+  EXPECT_EQ(s.train.lr_schedule.kind, "cosine");
+  EXPECT_DOUBLE_EQ(s.train.lr_schedule.min_lr, 0.01);
+}
+
+TEST(JobParser, OverridesAreAppliedAndLocated) {
+  const JobSpec s = parse_job_text(kMinimal + "[train]\nlr = 0.1\n", "job.toml",
+                                   {"train.lr=0.05", "model.widths=[8, 4]", "data.dataset=mnist",
+                                    "job.output_dir=runs/x", "train.nesterov = true",
+                                    "job.name=2024", "data.root=\"/quoted path\""});
+  EXPECT_DOUBLE_EQ(s.train.lr, 0.05);
+  EXPECT_EQ(s.model.widths, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_EQ(s.data.dataset, "mnist");          // not TOML: taken as a string
+  EXPECT_EQ(s.job.output_dir, "runs/x");
+  EXPECT_TRUE(s.train.nesterov);
+  EXPECT_EQ(s.job.name, "2024");               // a TOML integer, but job.name takes a string
+  EXPECT_EQ(s.data.root, "/quoted path");
+  EXPECT_EQ(s.where("train.lr").str(), "--set train.lr=0.05");
+  EXPECT_EQ(s.where("train.nesterov").str(), "--set train.nesterov = true");
+  EXPECT_EQ(s.source_text, kMinimal + "[train]\nlr = 0.1\n");  // the file as written
+}
+
+TEST(JobParser, OverrideCreatesMissingSectionsAndLaterOnesWin) {
+  const JobSpec s = parse_job_text(kMinimal, "job.toml",
+                                   {"comm.backend=mpi", "train.lr_schedule.kind=cosine",
+                                    "train.lr=0.2", "train.lr=0.3"});
+  EXPECT_EQ(s.comm.backend, "mpi");
+  EXPECT_EQ(s.train.lr_schedule.kind, "cosine");
+  EXPECT_DOUBLE_EQ(s.train.lr, 0.3);
+}
+
+TEST(JobParser, OverrideCanSupplyTheRequiredOutputDir) {
+  const JobSpec s = parse_job_text("[train]\nlr = 0.1\n", "job.toml", {"job.output_dir=runs/o"});
+  EXPECT_EQ(s.job.output_dir, "runs/o");
+}
+
+TEST(JobParser, ExamplesAllParse) {
+  const std::filesystem::path dir = std::filesystem::path(CURVLAB_SOURCE_DIR) / "examples";
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".toml") continue;
+    ++count;
+    try {
+      const JobSpec s = load_job_file(entry.path().string());
+      EXPECT_FALSE(s.job.output_dir.empty()) << entry.path();
+    } catch (const Error& e) {
+      ADD_FAILURE() << entry.path() << ": " << e.what();
+    }
+  }
+  EXPECT_GE(count, 4);
+}
+
+TEST(JobParser, DefaultExampleIsTheMainJob) {
+  const JobSpec s = load_job_file(CURVLAB_SOURCE_DIR "/examples/default.toml");
+  EXPECT_EQ(s.job.kind, "train");
+  EXPECT_EQ(s.job.output_dir, "runs/default");
+  EXPECT_EQ(s.data.dataset, "fashion-mnist");
+  EXPECT_EQ(s.model.name, "convnet");
+  EXPECT_EQ(s.train.optimizer, "sgd");
+  EXPECT_EQ(s.train.lr_schedule.kind, "cosine");
+  EXPECT_GT(s.train.lr_schedule.warmup_epochs, 0.0);
+}
+
+TEST(JobFileDocs, EveryKeyAndAllowedValueIsDocumented) {
+  std::ifstream in(CURVLAB_SOURCE_DIR "/docs/job-files.md");
+  ASSERT_TRUE(in) << "docs/job-files.md is missing";
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string doc = buffer.str();
+  for (const auto& key : job_file_keys()) {
+    EXPECT_NE(doc.find("`" + key + "`"), std::string::npos) << key << " is not in docs/job-files.md";
+    for (const auto& value : allowed_values(key)) {
+      EXPECT_NE(doc.find("`" + value + "`"), std::string::npos)
+          << key << " value " << value << " is not in docs/job-files.md";
+    }
+  }
+}
+
+TEST(SourceLocation, Str) {
+  SourceLocation loc;
+  loc.file = "a.toml";
+  EXPECT_EQ(loc.str(), "a.toml");
+  loc.line = 3;
+  EXPECT_EQ(loc.str(), "a.toml:3");
+  loc.column = 7;
+  EXPECT_EQ(loc.str(), "a.toml:3:7");
+}
+
+TEST(DidYouMean, EditDistance) {
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("train", "trian"), 1u);  // a swap of neighbours costs 1
+  EXPECT_EQ(edit_distance("SGD", "sgd"), 0u);      // case-insensitive
+  EXPECT_EQ(edit_distance("lr", "lr"), 0u);
+}
+
+TEST(DidYouMean, ClosestMatchOnlyForNearMisses) {
+  const std::vector<std::string> names = {"fashion-mnist", "mnist", "cifar10", "synthetic"};
+  EXPECT_EQ(closest_match("fashion_mnist", names), "fashion-mnist");
+  EXPECT_EQ(closest_match("minst", names), "mnist");
+  EXPECT_EQ(closest_match("cifar", names), "cifar10");
+  EXPECT_EQ(closest_match("imagenet", names), "");
+  EXPECT_EQ(closest_match("x", {"lr"}), "");
+  EXPECT_EQ(join_names({"a", "b", "c"}), "a, b, c");
+}
+
+}  // namespace
+}  // namespace curvlab

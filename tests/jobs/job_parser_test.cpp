@@ -273,7 +273,9 @@ TEST(JobFileDocs, EveryKeyAndAllowedValueIsDocumented) {
   buffer << in.rdbuf();
   const std::string doc = buffer.str();
   for (const auto& key : job_file_keys()) {
-    EXPECT_NE(doc.find("`" + key + "`"), std::string::npos) << key << " is not in docs/job-files.md";
+    // Sections appear as headings "`[job]`", keys in their section's table as "`job.name`".
+    const std::string written = key.find('.') == std::string::npos ? "`[" + key + "]`" : "`" + key + "`";
+    EXPECT_NE(doc.find(written), std::string::npos) << written << " is not in docs/job-files.md";
     for (const auto& value : allowed_values(key)) {
       EXPECT_NE(doc.find("`" + value + "`"), std::string::npos)
           << key << " value " << value << " is not in docs/job-files.md";

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "jobs/job_resources.h"  // check_job_resources(spec): the checks that need the disk
 #include "jobs/job_spec.h"
 
 namespace curvlab {

@@ -45,11 +45,14 @@ void check_job_resources(const JobSpec& spec) {
   try {
     info = probe_dataset(whole);
   } catch (const IoError& e) {
+    // probe_dataset names the missing file and usually the fix; add ours when it does not.
+    const std::string message = e.what();
+    const bool mentions_fix = message.find("data.root") != std::string::npos;
     const std::string root = data.root.empty() ? default_data_root(data.dataset) : data.root;
     throw_at(spec, data_key,
              "cannot read the " + data.dataset + " data set" +
-                 (root.empty() ? std::string() : " under '" + root + "'") + ": " + e.what() +
-                 ". Fix: " + data_fix(data));
+                 (root.empty() ? std::string() : " under '" + root + "'") + ": " + message +
+                 (mentions_fix ? std::string() : "; fix: " + data_fix(data)));
   } catch (const ConfigError& e) {
     throw_at(spec, data_key, e.what());
   }

@@ -1,0 +1,36 @@
+// The model registry: model names and make_model (input-shape checks, then the constructor).
+#include "engine/error.h"
+#include "engine/models/convnet.h"
+#include "engine/models/lenet5.h"
+#include "engine/models/mlp.h"
+#include "engine/models/model.h"
+#include "engine/models/resnet.h"
+
+namespace curvlab {
+
+const std::vector<std::string>& model_names() {
+  static const std::vector<std::string> kNames = {"mlp",      "lenet5",   "convnet",  "resnet20",
+                                                  "resnet32", "resnet44", "resnet56", "resnet110"};
+  return kNames;
+}
+
+Net make_model(const ModelSpec& spec, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes) {
+  CURVLAB_CHECK(sample_shape.size() == 3 && sample_shape[0] > 0 && sample_shape[1] > 0 && sample_shape[2] > 0,
+                ConfigError, "make_model: the sample shape must be 3 positive sizes [C, H, W]");
+  CURVLAB_CHECK(num_classes >= 1, ConfigError, "make_model: the number of classes must be >= 1");
+  const std::string& name = spec.name;
+  if (name == "mlp") {
+    return std::make_shared<MlpImpl>(sample_shape[0] * sample_shape[1] * sample_shape[2], spec.widths,
+                                     spec.activation, num_classes);
+  }
+  if (name == "lenet5") return std::make_shared<LeNet5Impl>(sample_shape, num_classes);
+  if (name == "convnet") return std::make_shared<ConvNetImpl>(sample_shape, num_classes);
+  if (const std::int64_t n = resnet_blocks_per_stage(name)) {
+    return std::make_shared<ResNetImpl>(n, sample_shape, num_classes);
+  }
+  std::string list;
+  for (const auto& m : model_names()) list += (list.empty() ? "" : ", ") + m;
+  CURVLAB_THROW(ConfigError, "unknown model.name \"" + name + "\"; allowed: " + list);
+}
+
+}  // namespace curvlab

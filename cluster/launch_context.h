@@ -1,0 +1,33 @@
+// What the process launcher (mpirun, srun, or none) says about this process: its rank, the
+// number of ranks, its place on the node. This is the ONE place curvlab reads the launchers'
+// environment variables; engine code asks the communicator (comm/) for the real world
+// information and uses this only to choose a backend and to cross-check MPI's answer.
+// Not for: starting jobs (cluster/ slurm writers) or the world information itself (comm/).
+#pragma once
+
+#include <string>
+
+namespace curvlab {
+
+struct LaunchContext {
+  std::string launcher = "none";  // "mpirun" | "srun" | "none"
+  int env_rank = -1;              // -1 when not under a launcher
+  int env_size = 1;
+  int env_local_rank = 0;
+  int env_local_size = 1;
+  std::string nodelist;           // SLURM_JOB_NODELIST under Slurm, else empty
+
+  bool under_launcher() const { return launcher != "none"; }
+};
+
+// Reads OMPI_COMM_WORLD_{RANK,SIZE,LOCAL_RANK,LOCAL_SIZE} (mpirun), else SLURM_PROCID,
+// SLURM_STEP_NUM_TASKS (or SLURM_NTASKS), SLURM_LOCALID, SLURM_STEP_TASKS_PER_NODE with
+// SLURM_NODEID, SLURM_JOB_NODELIST (an srun step; PMIX_RANK, set by srun --mpi=pmix, gives the
+// rank when SLURM_PROCID is missing). Inside an sbatch script but outside an srun step the
+// launcher is "none". Throws ConfigError when a variable is set but is not a number.
+LaunchContext detect_launch_context();
+
+// Tasks on node `node_index` from a Slurm tasks-per-node list such as "2(x3),1"; -1 if out of range.
+int slurm_tasks_on_node(const std::string& tasks_per_node, int node_index);
+
+}  // namespace curvlab

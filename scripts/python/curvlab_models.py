@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""The PyTorch twins of curvlab's C++ models (engine/models): same modules, attribute names,
+parameter and buffer names and shapes, same forward numerics. Used by interop tests and
+benchmarks: build(name, sample_shape, num_classes, widths=None, activation='relu').
+
+Command line (used by tests/engine/models/python_twin_test.cpp):
+  curvlab_models.py --dump-names SPEC [SPEC ...]
+      prints "SPEC<TAB>param|buffer<TAB>name<TAB>d0,d1,..." for every parameter and buffer
+      ("-" for a scalar, such as num_batches_tracked).
+  curvlab_models.py --logits DIR
+      for every DIR/<case>/manifest.txt written by the C++ test: builds the model, loads the
+      tensors, runs the input in eval mode and writes DIR/<case>/logits_py.bin (float32).
+SPEC is NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION]] with WIDTHS like 256x128 ("-" for none),
+e.g. resnet20:3:32:32:10 or mlp:1:28:28:10:64x32:tanh.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ACTIVATIONS = {'relu': F.relu, 'tanh': torch.tanh, 'gelu': F.gelu, 'sigmoid': torch.sigmoid}
+RESNET_BLOCKS = {'resnet20': 3, 'resnet32': 5, 'resnet44': 7, 'resnet56': 9, 'resnet110': 18}
+MODEL_NAMES = ['mlp', 'lenet5', 'convnet'] + list(RESNET_BLOCKS)
+
+
+class MLP(nn.Module):
+    """flatten, fc1..fcL with the activation, fc(L+1) to the classes."""
+
+    def __init__(self, in_features, widths, activation, num_classes):
+        super().__init__()
+        self.activation = ACTIVATIONS[activation]
+        sizes = [in_features] + list(widths) + [num_classes]
+        self.num_layers = len(sizes) - 1
+        for i in range(self.num_layers):
+            self.add_module(f'fc{i + 1}', nn.Linear(sizes[i], sizes[i + 1]))
+
+    def forward(self, x):  # [B, C, H, W] -> [B, classes]
+        x = x.flatten(1)
+        for i in range(1, self.num_layers):
+            x = self.activation(getattr(self, f'fc{i}')(x))
+        return getattr(self, f'fc{self.num_layers}')(x)
+
+
+class ConvNet(nn.Module):
+    """conv1 (C->32, 3x3, pad 1), relu, pool, conv2 (32->64), relu, pool, fc1 (->128), relu, fc2."""
+
+    def __init__(self, sample_shape, num_classes):
+        super().__init__()
+        c, h, w = sample_shape
+        self.conv1 = nn.Conv2d(c, 32, 3, padding=1)
+        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.fc1 = nn.Linear(64 * (h // 4) * (w // 4), 128)
+        self.fc2 = nn.Linear(128, num_classes)
+
+    def forward(self, x):  # [B, C, H, W] -> [B, classes]
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = F.relu(self.fc1(x.flatten(1)))
+        return self.fc2(x)
+
+
+def lenet5_padding(h, w):
+    return 2 if (h < 32 or w < 32) else 0
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 with ReLU and max pooling; conv1 padding 2 for inputs below 32x32, else 0."""
+
+    def __init__(self, sample_shape, num_classes):
+        super().__init__()
+        c, h, w = sample_shape
+        pad = lenet5_padding(h, w)
+        h2 = ((h + 2 * pad - 4) // 2 - 4) // 2
+        w2 = ((w + 2 * pad - 4) // 2 - 4) // 2
+        self.conv1 = nn.Conv2d(c, 6, 5, padding=pad)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * h2 * w2, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+
+    def forward(self, x):  # [B, C, H, W] -> [B, classes]
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = F.relu(self.fc1(x.flatten(1)))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+# ---- CIFAR ResNets, as in akamaster/pytorch_resnet_cifar10 (option A shortcuts) ----
+
+def _weights_init(m):
+    if isinstance(m, (nn.Linear, nn.Conv2d)):
+        nn.init.kaiming_normal_(m.weight)
+
+
+class LambdaLayer(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, in_planes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != planes:
+            pad = planes // 4
+            self.shortcut = LambdaLayer(
+                lambda x: F.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, pad, pad), "constant", 0))
+
+    def forward(self, x):  # [B, in_planes, H, W] -> [B, planes, H', W']
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class ResNet(nn.Module):
+    def __init__(self, blocks_per_stage, sample_shape, num_classes):
+        super().__init__()
+        self.in_planes = 16
+        self.conv1 = nn.Conv2d(sample_shape[0], 16, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.layer1 = self._make_layer(16, blocks_per_stage, 1)
+        self.layer2 = self._make_layer(32, blocks_per_stage, 2)
+        self.layer3 = self._make_layer(64, blocks_per_stage, 2)
+        self.linear = nn.Linear(64, num_classes)
+        self.apply(_weights_init)
+
+    def _make_layer(self, planes, blocks, stride):
+        layers = []
+        for s in [stride] + [1] * (blocks - 1):
+            layers.append(BasicBlock(self.in_planes, planes, s))
+            self.in_planes = planes
+        return nn.Sequential(*layers)
+
+    def forward(self, x):  # [B, C, H, W] -> [B, classes]
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        out = out.mean(dim=(2, 3))  # global average pooling (= avg_pool2d(out, W) for square maps)
+        return self.linear(out)
+
+
+def build(name, sample_shape, num_classes, widths=None, activation='relu'):
+    """The twin of curvlab::make_model: sample_shape is (C, H, W)."""
+    c, h, w = (int(v) for v in sample_shape)
+    if name == 'mlp':
+        return MLP(c * h * w, [256, 128] if widths is None else widths, activation, num_classes)
+    if name == 'lenet5':
+        return LeNet5((c, h, w), num_classes)
+    if name == 'convnet':
+        return ConvNet((c, h, w), num_classes)
+    if name in RESNET_BLOCKS:
+        return ResNet(RESNET_BLOCKS[name], (c, h, w), num_classes)
+    raise ValueError(f'unknown model {name!r}; allowed: {", ".join(MODEL_NAMES)}')
+
+
+def build_from_spec(spec):
+    """Builds from NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION]]."""
+    parts = spec.split(':')
+    name, c, h, w, k = parts[0], *(int(p) for p in parts[1:5])
+    widths = None
+    if len(parts) > 5:
+        widths = [] if parts[5] == '-' else [int(v) for v in parts[5].split('x')]
+    activation = parts[6] if len(parts) > 6 else 'relu'
+    return build(name, (c, h, w), k, widths, activation)
+
+
+def dump_names(specs):
+    for spec in specs:
+        model = build_from_spec(spec)
+        for kind, items in (('param', model.named_parameters()), ('buffer', model.named_buffers())):
+            for key, t in items:
+                shape = ",".join(str(d) for d in t.shape) or "-"  # "-": a scalar
+                print(f'{spec}\t{kind}\t{key}\t{shape}')
+
+
+DTYPES = {'float32': np.float32, 'int64': np.int64}
+
+
+def read_tensor(folder, dtype, shape, file):
+    shape = [int(d) for d in shape.split(',')] if shape != '-' else []
+    data = np.fromfile(os.path.join(folder, file), dtype=DTYPES[dtype])
+    return torch.from_numpy(data.reshape(shape).copy())
+
+
+def run_logits(root):
+    """Loads each case's tensors into the twin and writes its eval-mode logits."""
+    torch.set_num_threads(1)
+    for case in sorted(os.listdir(root)):
+        folder = os.path.join(root, case)
+        manifest = os.path.join(folder, 'manifest.txt')
+        if not os.path.isfile(manifest):
+            continue
+        spec, inputs, state = None, None, {}
+        with open(manifest) as f:
+            for line in f:
+                fields = line.split()
+                if fields[0] == 'spec':
+                    spec = fields[1]
+                elif fields[0] == 'input':
+                    inputs = read_tensor(folder, *fields[1:4])
+                elif fields[0] == 'tensor':
+                    state[fields[1]] = read_tensor(folder, *fields[2:5])
+        model = build_from_spec(spec)
+        model.load_state_dict(state, strict=True)  # every name must match, both ways
+        model.eval()
+        with torch.no_grad():
+            logits = model(inputs)
+        logits.numpy().astype(np.float32).tofile(os.path.join(folder, 'logits_py.bin'))
+        print(f'{case}\t{spec}\tlogits {tuple(logits.shape)}')
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == '--dump-names':
+        dump_names(argv[1:])
+        return 0
+    if len(argv) == 2 and argv[0] == '--logits':
+        run_logits(argv[1])
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

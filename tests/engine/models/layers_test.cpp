@@ -1,0 +1,129 @@
+// Tests of the capturing layers: with capture off they equal torch::nn::Linear / Conv2d; with it
+// on they hold the detached input and the output gradient that autograd.grad computes
+// independently; capture_layers finds every capturing layer by name, in forward order; and in a
+// model the captures reproduce the weight gradients (dense formulas).
+#include "engine/models/layers.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/models/model.h"
+
+namespace curvlab {
+namespace {
+
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+TEST(CaptureLayers, CaptureOffEqualsTorchLayers) {
+  torch::manual_seed(1);
+  CaptureLinear lin(5, 3);
+  torch::nn::Linear ref_lin(5, 3);
+  CaptureConv2d conv(torch::nn::Conv2dOptions(2, 4, 3).padding(1).stride(2));
+  torch::nn::Conv2d ref_conv(torch::nn::Conv2dOptions(2, 4, 3).padding(1).stride(2));
+  {
+    torch::NoGradGuard g;
+    ref_lin->weight.copy_(lin->weight);
+    ref_lin->bias.copy_(lin->bias);
+    ref_conv->weight.copy_(conv->weight);
+    ref_conv->bias.copy_(conv->bias);
+  }
+  auto x = torch::randn({4, 5});
+  auto img = torch::randn({2, 2, 7, 6});
+  EXPECT_TRUE(lin->forward(x).equal(ref_lin->forward(x)));
+  EXPECT_TRUE(conv->forward(img).equal(ref_conv->forward(img)));
+  EXPECT_FALSE(lin->capture.input.defined());
+  EXPECT_FALSE(conv->capture.grad_output.defined());
+  // Names are LibTorch's own.
+  EXPECT_EQ(lin->named_parameters().keys(), ref_lin->named_parameters().keys());
+  EXPECT_EQ(conv->named_parameters().keys(), ref_conv->named_parameters().keys());
+}
+
+// Runs loss = sum(out * r + out^2 / 2); compares the capture with autograd.grad(loss, out).
+template <typename Layer>
+void check_capture(Layer& layer, const torch::Tensor& input) {
+  layer->capture.enabled = true;
+  auto x = input.clone().requires_grad_(true);
+  auto out = layer->forward(x);
+  auto r = torch::randn_like(out);
+  auto loss = (out * r + out * out / 2).sum();
+  auto expected = torch::autograd::grad({loss}, {out}, {}, /*retain_graph=*/true)[0];
+  layer->capture.grad_output = torch::Tensor();
+  loss.backward();
+  ASSERT_TRUE(layer->capture.grad_output.defined());
+  EXPECT_FALSE(layer->capture.input.requires_grad());
+  EXPECT_TRUE(layer->capture.input.equal(input));
+  EXPECT_EQ(layer->capture.grad_output.sizes(), out.sizes());
+  const double d = max_diff(layer->capture.grad_output, expected);
+  EXPECT_EQ(d, 0.0) << "max |captured - autograd.grad| = " << d;
+  EXPECT_FALSE(layer->capture.grad_output.requires_grad());
+
+  // No capture when autograd does not record.
+  layer->capture.input = torch::Tensor();
+  {
+    torch::NoGradGuard g;
+    layer->forward(input);
+  }
+  EXPECT_FALSE(layer->capture.input.defined());
+}
+
+TEST(CaptureLayers, LinearCapturesInputAndOutputGradient) {
+  torch::manual_seed(2);
+  CaptureLinear lin(6, 4);
+  check_capture(lin, torch::randn({5, 6}));
+}
+
+TEST(CaptureLayers, Conv2dCapturesInputAndOutputGradient) {
+  torch::manual_seed(3);
+  CaptureConv2d conv(torch::nn::Conv2dOptions(3, 5, 3).padding(1));
+  check_capture(conv, torch::randn({2, 3, 6, 5}));
+}
+
+TEST(CaptureLayers, FindsLayersInForwardOrder) {
+  auto resnet = make_model(ModelSpec{"resnet20"}, {3, 32, 32}, 10);
+  auto refs = capture_layers(*resnet);
+  ASSERT_EQ(refs.size(), 20u);  // 19 convolutions + the final linear
+  EXPECT_EQ(refs[0].name, "conv1");
+  EXPECT_EQ(refs[1].name, "layer1.0.conv1");
+  EXPECT_EQ(refs[2].name, "layer1.0.conv2");
+  EXPECT_EQ(refs[7].name, "layer2.0.conv1");
+  EXPECT_EQ(refs[18].name, "layer3.2.conv2");
+  EXPECT_EQ(refs[19].name, "linear");
+  EXPECT_TRUE(refs[0].is_conv);
+  EXPECT_FALSE(refs[19].is_conv);
+  auto params = resnet->named_parameters();
+  for (const auto& r : refs) EXPECT_TRUE(params.contains(r.name + ".weight")) << r.name;
+
+  auto convnet = make_model(ModelSpec{"convnet"}, {1, 28, 28}, 10);
+  std::vector<std::string> names;
+  for (const auto& r : capture_layers(*convnet)) names.push_back(r.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"conv1", "conv2", "fc1", "fc2"}));
+}
+
+// In a whole model, captures give the weight gradients: Linear dW = g^T a, db = sum g;
+// Conv2d db = sum over batch and positions of g.
+TEST(CaptureLayers, CapturesReproduceModelGradients) {
+  torch::manual_seed(4);
+  auto model = make_model(ModelSpec{"convnet"}, {1, 12, 12}, 5);
+  auto refs = capture_layers(*model);
+  for (auto& r : refs) r.capture->enabled = true;
+  auto x = torch::randn({3, 1, 12, 12});
+  auto y = torch::tensor({0, 4, 2}, torch::kInt64);
+  torch::nn::functional::cross_entropy(model->forward(x), y).backward();
+  auto params = model->named_parameters();
+  for (const auto& r : refs) {
+    const auto& g = r.capture->grad_output;
+    const auto& a = r.capture->input;
+    ASSERT_TRUE(g.defined() && a.defined()) << r.name;
+    if (r.is_conv) {
+      const double d = max_diff(g.sum({0, 2, 3}), params[r.name + ".bias"].grad());
+      EXPECT_LT(d, 1e-6) << r.name << " bias: max diff " << d;
+    } else {
+      const double dw = max_diff(g.t().matmul(a), params[r.name + ".weight"].grad());
+      const double db = max_diff(g.sum(0), params[r.name + ".bias"].grad());
+      EXPECT_LT(dw, 1e-6) << r.name << " weight: max diff " << dw;
+      EXPECT_LT(db, 1e-6) << r.name << " bias: max diff " << db;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace curvlab

@@ -69,6 +69,8 @@ Hdf5StateReader::Hdf5StateReader(const std::string& path, const std::string& kin
   file_ = H5File(id);
 }
 
+Hdf5StateReader::~Hdf5StateReader() = default;
+
 std::string Hdf5StateReader::where(const std::string& path) const {
   return "'" + path + "' in " + kind_ + " '" + path_ + "'";
 }

@@ -30,6 +30,8 @@ class Hdf5StateReader : public StateReader {
   // Opens `path` read-only. Throws IoError when it does not exist or is truncated or not HDF5.
   // `kind` is how messages call the file ("state file", "checkpoint").
   explicit Hdf5StateReader(const std::string& path, const std::string& kind = "state file");
+  // Out of line, so users of this header need no HDF5 symbols (only curvlab_core links HDF5).
+  ~Hdf5StateReader() override;
 
   bool has(const std::string& path) const override;
   std::vector<std::string> children(const std::string& group) const override;

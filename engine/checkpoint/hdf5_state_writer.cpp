@@ -22,6 +22,8 @@ Hdf5StateWriter::Hdf5StateWriter(hid_t file, std::string display_path)
   CURVLAB_H5_CHECK(H5Pset_char_encoding(link_plist_.get(), H5T_CSET_UTF8), display_path_);
 }
 
+Hdf5StateWriter::~Hdf5StateWriter() = default;
+
 std::string Hdf5StateWriter::prepare(const std::string& path) {
   const std::vector<std::string> parts = split_state_path(path, display_path_);
   for (std::size_t depth = 1; depth < parts.size(); ++depth) {

@@ -22,6 +22,7 @@ class Hdf5StateWriter : public StateWriter {
   // Writes into `file` (an open, writable HDF5 file; not owned). `display_path` names the file
   // in error messages.
   Hdf5StateWriter(hid_t file, std::string display_path);
+  ~Hdf5StateWriter() override;  // out of line: users of this header need no HDF5 symbols
 
   void write_tensor(const std::string& path, const torch::Tensor& value) override;
   void write_int(const std::string& path, std::int64_t value) override;

@@ -24,7 +24,8 @@ std::string find_idx_file(const std::string& dir, const std::string& base);
 
 // Reads and checks the header of an IDX file of unsigned bytes with `ndims` dimensions, and,
 // cheaply, that the payload has the length the header implies (from the file size, or from the
-// gzip trailer for .gz files). Throws IoError naming the file and what is wrong.
+// gzip trailer for .gz files; a gzip file of several members, which the data sets never use,
+// would fail this check). Throws IoError naming the file and what is wrong.
 IdxHeader read_idx_header(const std::string& path, int ndims);
 
 // The first `limit` records (0 = all) as uint8 [n, dims[1:]...]. Throws IoError (bad magic,

@@ -31,6 +31,7 @@ struct Batch {
 
 class Loader : public Stateful {
  public:
+  // `data` is held by reference and must outlive the loader. ConfigError for a bad rank or empty data.
   Loader(const Dataset& data, std::uint64_t seed, int rank, int world_size, bool drop_last);
 
   // The next global batch of (at most) `global_batch` samples; this rank's slice of it

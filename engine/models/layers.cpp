@@ -46,4 +46,12 @@ std::vector<CaptureLayerRef> capture_layers(torch::nn::Module& model) {
   return out;
 }
 
+void set_capture(torch::nn::Module& model, bool enabled) {
+  for (auto& ref : capture_layers(model)) {
+    ref.capture->enabled = enabled;
+    ref.capture->input = torch::Tensor();
+    ref.capture->grad_output = torch::Tensor();
+  }
+}
+
 }  // namespace curvlab

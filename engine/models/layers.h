@@ -43,5 +43,8 @@ struct CaptureLayerRef {
 };
 // All capturing layers of a model in registration (forward) order.
 std::vector<CaptureLayerRef> capture_layers(torch::nn::Module& model);
+// Turns capture on or off in every capturing layer of a model and drops what they held.
+// While on, the output-gradient hooks point at the layers: keep the model alive until backward ends.
+void set_capture(torch::nn::Module& model, bool enabled);
 
 }  // namespace curvlab

@@ -104,7 +104,7 @@ TEST(CaptureLayers, CapturesReproduceModelGradients) {
   torch::manual_seed(4);
   auto model = make_model(ModelSpec{"convnet"}, {1, 12, 12}, 5);
   auto refs = capture_layers(*model);
-  for (auto& r : refs) r.capture->enabled = true;
+  set_capture(*model, true);
   auto x = torch::randn({3, 1, 12, 12});
   auto y = torch::tensor({0, 4, 2}, torch::kInt64);
   torch::nn::functional::cross_entropy(model->forward(x), y).backward();
@@ -123,6 +123,12 @@ TEST(CaptureLayers, CapturesReproduceModelGradients) {
       EXPECT_LT(db, 1e-6) << r.name << " bias: max diff " << db;
     }
   }
+  set_capture(*model, false);
+  for (const auto& r : refs) {
+    EXPECT_FALSE(r.capture->enabled || r.capture->input.defined() || r.capture->grad_output.defined()) << r.name;
+  }
+  model->forward(x).sum().backward();
+  for (const auto& r : refs) EXPECT_FALSE(r.capture->input.defined()) << r.name;
 }
 
 }  // namespace

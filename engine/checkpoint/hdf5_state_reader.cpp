@@ -8,6 +8,7 @@
 
 #include "engine/checkpoint/hdf5_check.h"
 #include "engine/checkpoint/hdf5_dtype.h"
+#include "engine/checkpoint/hdf5_file_access.h"
 #include "engine/checkpoint/hdf5_strings.h"
 #include "engine/checkpoint/state_path.h"
 #include "engine/error.h"
@@ -40,7 +41,8 @@ ObjectKind object_kind(hid_t file, const std::vector<std::string>& parts, const 
 std::vector<std::int64_t> dataset_shape(hid_t ds, const std::string& what, const std::string& h5) {
   H5Dataspace space(CURVLAB_H5_CHECK(H5Dget_space(ds), h5));
   const H5S_class_t cls = H5Sget_simple_extent_type(space.get());
-  CURVLAB_CHECK(cls != H5S_NULL, IoError, what + " has an empty (null) dataspace; it holds no value");
+  CURVLAB_CHECK(cls != H5S_NULL, IoError,
+                what + " has an empty (null) dataspace; it holds no value");
   const int rank = CURVLAB_H5_CHECK(H5Sget_simple_extent_ndims(space.get()), h5);
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   if (rank > 0) CURVLAB_H5_CHECK(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), h5);
@@ -61,7 +63,8 @@ Hdf5StateReader::Hdf5StateReader(const std::string& path, const std::string& kin
                 kind_ + " '" + path + "' does not exist; check the path (and --resume/--ckpt)");
   CURVLAB_CHECK(S_ISREG(st.st_mode), IoError,
                 kind_ + " '" + path + "' is not a regular file");
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  H5Plist fapl = state_file_access(path);
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
   if (id < 0) {
     CURVLAB_THROW(IoError, kind_ + " '" + path + "' is truncated or not an HDF5 file (HDF5: " +
                                hdf5_error_stack() + "); delete it or use an older checkpoint");
@@ -118,7 +121,8 @@ std::vector<std::string> Hdf5StateReader::children(const std::string& group) con
   return names;
 }
 
-H5Dataset Hdf5StateReader::open_dataset(const std::string& path, const std::string& expected) const {
+H5Dataset Hdf5StateReader::open_dataset(const std::string& path,
+                                        const std::string& expected) const {
   const auto parts = split_state_path(path, path_);
   const ObjectKind kind = object_kind(file_.get(), parts, path_);
   CURVLAB_CHECK(kind != ObjectKind::kMissing, IoError,

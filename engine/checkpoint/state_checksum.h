@@ -20,7 +20,8 @@ namespace curvlab {
 class StateChecksum {
  public:
   // Adds one dataset's record. Throws IoError when the same path is added twice.
-  void add(const std::string& path, const std::string& dtype, const std::vector<std::int64_t>& shape,
+  void add(const std::string& path, const std::string& dtype,
+           const std::vector<std::int64_t>& shape,
            const void* data, std::size_t nbytes);
   // CRC32 of all records in sorted path order.
   std::uint32_t value() const;

@@ -12,6 +12,7 @@
 
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/checkpoint/hdf5_check.h"
+#include "engine/checkpoint/hdf5_file_access.h"
 #include "engine/checkpoint/hdf5_state_writer.h"
 #include "engine/error.h"
 
@@ -59,8 +60,9 @@ void write_state_file(const std::string& path, const std::function<void(StateWri
   try {
     {
       Hdf5ErrorSilencer quiet;
-      H5File file(CURVLAB_H5_CHECK(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                                   tmp));
+      H5Plist fapl = state_file_access(tmp);
+      H5File file(CURVLAB_H5_CHECK(
+          H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), tmp));
       Hdf5StateWriter writer(file.get(), path);
       fill(writer);
       for (const auto& [name, value] : attributes) writer.write_root_attribute(name, value);

@@ -69,15 +69,13 @@ CifarSplit read_cifar10(const std::vector<std::string>& files, std::int64_t limi
   CifarSplit out;
   out.labels = raw.select(1, 0).to(torch::kInt64);
   out.images = raw.narrow(1, 1, kCifarRecordBytes - 1).reshape({n, kCifarChannels, kCifarSide, kCifarSide}).contiguous();
-  if (n > 0) {
-    const std::int64_t bad = out.labels.ge(kCifarClasses).nonzero().numel();
-    if (bad > 0) {
-      const std::int64_t first = out.labels.ge(kCifarClasses).nonzero()[0][0].item<std::int64_t>();
-      CURVLAB_THROW(IoError, "CIFAR-10 record " + std::to_string(first) + " (counting over " + files[0] +
-                                 " and the following files) has label " +
-                                 std::to_string(out.labels[first].item<std::int64_t>()) +
-                                 " >= 10: not the CIFAR-10 binary version (CIFAR-100 has 2 label bytes)");
-    }
+  auto bad = out.labels.ge(kCifarClasses).nonzero();
+  if (bad.size(0) > 0) {
+    const std::int64_t first = bad[0][0].item<std::int64_t>();
+    CURVLAB_THROW(IoError, "CIFAR-10 record " + std::to_string(first) + " (counting over " + files[0] +
+                               " and the following files) has label " +
+                               std::to_string(out.labels[first].item<std::int64_t>()) +
+                               " >= 10: not the CIFAR-10 binary version (CIFAR-100 has 2 label bytes)");
   }
   return out;
 }

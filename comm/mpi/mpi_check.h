@@ -3,6 +3,13 @@
 // MPI_Error_string's text. It only sees errors when the communicator has MPI_ERRORS_RETURN.
 #pragma once
 
+// C API only: curvlab links MPI::MPI_C, not the deprecated C++ bindings.
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
 #include <mpi.h>
 
 #include <string>

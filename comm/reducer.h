@@ -1,0 +1,88 @@
+// The gradient reducer of data-parallel training: bucketed, overlapped with backward.
+// Not for: broadcasting parameters (Communicator::broadcast) or optimizer maths (algorithms/).
+//
+// Buckets: the parameters that require a gradient are grouped in REVERSE registration order (the
+// approximate order in which backward produces their gradients) into flat buffers of one dtype
+// and device each: the first bucket holds at most first_bucket_mb MiB (so communication starts
+// early), the others bucket_mb MiB (a parameter larger than the cap gets a bucket of its own).
+// The layout depends only on the parameter list, so it is identical on every rank (checked
+// collectively at construction). The flat buffers are allocated once and reused every step.
+//
+// One step, on every rank:
+//   prepare(w)  w = this rank's samples / global batch samples (0 on a rank without samples)
+//   backward    an autograd hook on each parameter copies grad * w into its bucket slot; when a
+//               bucket is complete and every lower bucket has been launched, allreduce_async(SUM)
+//               of its flat buffer is launched (so launch order is the same on all ranks)
+//   finalize()  zero-fills the slots of parameters that received no gradient, launches the
+//               remaining buckets, waits for all, and copies each reduced slot into param.grad()
+// The sum over ranks of grad_r * w_r is the gradient of the global-batch mean loss, equal to
+// the 1-rank gradient. finalize() overwrites .grad() (gradient accumulation across steps is not
+// done here). Outside prepare()/finalize() the hooks do nothing, so other autograd uses
+// (Hessian-vector products, evaluation) are unaffected.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "comm/communicator.h"
+
+namespace curvlab {
+
+struct ReducerOptions {
+  double bucket_mb = 25;       // MiB per bucket
+  double first_bucket_mb = 1;  // MiB for the first bucket (the last parameters)
+};
+
+class GradReducer {
+ public:
+  // Registers the hooks; collective (checks that every rank has the same parameter layout).
+  GradReducer(CommunicatorPtr comm, std::vector<std::pair<std::string, torch::Tensor>> params,
+              ReducerOptions opts);
+  ~GradReducer();  // removes the hooks
+  GradReducer(const GradReducer&) = delete;
+  GradReducer& operator=(const GradReducer&) = delete;
+
+  // Before backward: this rank's gradients will be multiplied by local_weight; resets readiness.
+  void prepare(double local_weight);
+  // After backward (or instead of it, on a rank with no samples): see the protocol above.
+  void finalize();
+
+  // Parameter names per bucket, bucket 0 first (for inspection and tests).
+  std::vector<std::vector<std::string>> bucket_layout() const;
+  // Buckets whose allreduce has been launched in the current step (overlap diagnostics).
+  int buckets_launched() const;
+
+ private:
+  struct Slot {
+    std::string name;
+    torch::Tensor param;
+    size_t bucket = 0;
+    int64_t offset = 0;  // in elements of the bucket's flat buffer
+    bool ready = false;
+    unsigned hook = 0;
+  };
+  struct Bucket {
+    std::vector<size_t> slots;
+    torch::Tensor flat;  // [sum of numel], the bucket's dtype and device
+    size_t ready = 0;
+    WorkPtr work;
+  };
+
+  void on_grad(size_t slot, const torch::Tensor& grad);
+  void launch_ready_locked();
+  torch::Tensor slot_view(const Slot& s) const;
+  void check_same_layout_on_all_ranks();
+
+  CommunicatorPtr comm_;
+  ReducerOptions opts_;
+  std::vector<Slot> slots_;
+  std::vector<Bucket> buckets_;
+  mutable std::mutex mutex_;  // hooks may run on autograd worker threads
+  bool prepared_ = false;
+  size_t next_launch_ = 0;
+  torch::Tensor weight_;      // 0-dim double: this step's local_weight
+};
+
+}  // namespace curvlab

@@ -1,0 +1,10 @@
+// The world communicator shared by the tests of test_comm_mpi (created in mpi_test_main.cpp).
+#pragma once
+
+#include "comm/communicator.h"
+
+namespace curvlab {
+namespace testing_mpi {
+CommunicatorPtr world();
+}  // namespace testing_mpi
+}  // namespace curvlab

@@ -1,0 +1,24 @@
+# comm/ tests that need a real mpirun: the collectives and the reducer with 1-4 ranks
+# (test_comm_mpi), and the failure tests (a failing or killed rank ends the job within 10 s).
+add_executable(test_comm_mpi
+  ${CMAKE_CURRENT_SOURCE_DIR}/comm/mpi_test_main.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/comm/mpi_collectives_mpitest.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/comm/mpi_reducer_mpitest.cpp)
+target_link_libraries(test_comm_mpi PRIVATE curvlab_core GTest::gtest MPI::MPI_C)
+target_include_directories(test_comm_mpi PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_precompile_headers(test_comm_mpi REUSE_FROM curvlab_core)
+foreach(np 1 2 3 4)
+  curvlab_add_mpi_test(comm.mpi.np${np} ${np} $<TARGET_FILE:test_comm_mpi>)
+  set_tests_properties(comm.mpi.np${np} PROPERTIES TIMEOUT 120)
+endforeach()
+
+add_executable(comm_failure_helper ${CMAKE_CURRENT_SOURCE_DIR}/comm/comm_failure_helper.cpp)
+target_link_libraries(comm_failure_helper PRIVATE curvlab_core MPI::MPI_C)
+target_precompile_headers(comm_failure_helper REUSE_FROM curvlab_core)
+foreach(mode throw uncaught kill)
+  add_test(NAME comm.failure.${mode}
+    COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/comm/failure_test.py ${mode}
+            ${CURVLAB_MPIRUN} $<TARGET_FILE:comm_failure_helper> ${CURVLAB_MPIRUN_FLAGS})
+  set_tests_properties(comm.failure.${mode} PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 90
+    ENVIRONMENT "OMP_NUM_THREADS=1")
+endforeach()

@@ -97,7 +97,11 @@ void GradReducer::prepare(double local_weight) {
   CURVLAB_CHECK(!(prepared_ && grads_arrived), CommError,
                 "GradReducer::prepare called again after backward but before finalize(); call finalize() after each "
                 "backward");
-  for (auto& s : slots_) s.ready = false;
+  for (auto& s : slots_) {
+    s.ready = false;
+    // Autograd must not add this step's local gradient into last step's bucket view.
+    if (opts_.grad_as_bucket_view) s.param.mutable_grad() = torch::Tensor();
+  }
   for (auto& b : buckets_) {
     b.ready = 0;
     b.work.reset();
@@ -155,7 +159,8 @@ void GradReducer::finalize() {
   for (auto& s : slots_) {
     auto reduced = slot_view(s);
     auto& grad = s.param.mutable_grad();
-    if (grad.defined()) grad.copy_(reduced);
+    if (opts_.grad_as_bucket_view) grad = reduced;
+    else if (grad.defined()) grad.copy_(reduced);
     else grad = reduced.clone();
   }
 }

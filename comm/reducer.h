@@ -14,11 +14,13 @@
 //               bucket is complete and every lower bucket has been launched, allreduce_async(SUM)
 //               of its flat buffer is launched (so launch order is the same on all ranks)
 //   finalize()  zero-fills the slots of parameters that received no gradient, launches the
-//               remaining buckets, waits for all, and copies each reduced slot into param.grad()
+//               remaining buckets, waits for all, and sets param.grad() to the reduced slot
+//               (a view of the bucket, or a copy: ReducerOptions::grad_as_bucket_view)
 // The sum over ranks of grad_r * w_r is the gradient of the global-batch mean loss, equal to
-// the 1-rank gradient. finalize() overwrites .grad() (gradient accumulation across steps is not
-// done here). Outside prepare()/finalize() the hooks do nothing, so other autograd uses
-// (Hessian-vector products, evaluation) are unaffected.
+// the 1-rank gradient. finalize() replaces .grad() (gradient accumulation across steps is not
+// done here); with bucket views, a .grad() kept from one step changes in the next. prepare()
+// resets .grad() to undefined in that mode. Outside prepare()/finalize() the hooks do nothing,
+// so other autograd uses (Hessian-vector products, evaluation) are unaffected.
 #pragma once
 
 #include <mutex>
@@ -33,6 +35,10 @@ namespace curvlab {
 struct ReducerOptions {
   double bucket_mb = 25;       // MiB per bucket
   double first_bucket_mb = 1;  // MiB for the first bucket (the last parameters)
+  // true: finalize() makes each param.grad() a view of its bucket slot (no copy) and prepare()
+  // drops those views, so autograd stores its local gradient in a fresh tensor instead of adding
+  // into the bucket (DDP's gradient_as_bucket_view). false: finalize() copies into .grad().
+  bool grad_as_bucket_view = true;
 };
 
 class GradReducer {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -378,6 +379,7 @@ WorkPtr NcclCommunicator::reduce_scatter_async(torch::Tensor input, torch::Tenso
 void NcclCommunicator::abort(int exit_code) {
   if (handles_ && handles_->comm != nullptr && !handles_->aborted.exchange(true)) ncclCommAbort(handles_->comm);
   bootstrap_->abort(exit_code);
+  std::_Exit(exit_code);  // not reached: the bootstrap's abort does not return
 }
 
 }  // namespace curvlab

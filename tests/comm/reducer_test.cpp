@@ -74,25 +74,46 @@ TEST(GradReducer, DtypeChangeStartsANewBucket) {
 }
 
 TEST(GradReducer, OneRankWithWeightOneGivesExactlyTheUnreducedGradient) {
-  TinyNet ref_net, net;
-  ref_net.loss(batch()).backward();
-  ReducerOptions opts;
-  opts.first_bucket_mb = 1e-5;
-  opts.bucket_mb = 1e-4;  // several buckets
-  GradReducer r(std::make_shared<LocalCommunicator>(), net.params(), opts);
-  EXPECT_GE(r.bucket_layout().size(), 3u);
-  for (int step = 0; step < 2; ++step) {  // twice: buffers are reused, state is reset
+  for (bool view : {true, false}) {
+    TinyNet ref_net, net;
+    ref_net.loss(batch()).backward();
+    ReducerOptions opts;
+    opts.first_bucket_mb = 1e-5;
+    opts.bucket_mb = 1e-4;  // several buckets
+    opts.grad_as_bucket_view = view;
+    GradReducer r(std::make_shared<LocalCommunicator>(), net.params(), opts);
+    EXPECT_GE(r.bucket_layout().size(), 3u);
+    for (int step = 0; step < 3; ++step) {  // buffers are reused, nothing accumulates across steps
+      r.prepare(1.0);
+      net.loss(batch()).backward();
+      EXPECT_EQ(r.buckets_launched(), static_cast<int>(r.bucket_layout().size()) - 1)
+          << "every bucket but the one holding the unused parameter launches during backward";
+      r.finalize();
+      auto ref = ref_net.params(), got = net.params();
+      for (size_t i = 1; i < got.size(); ++i) {
+        EXPECT_TRUE(torch::equal(got[i].second.grad(), ref[i].second.grad()))
+            << got[i].first << " view " << view << " step " << step << " max diff "
+            << max_abs_diff(got[i].second.grad(), ref[i].second.grad());
+      }
+      EXPECT_TRUE(torch::equal(net.unused.grad(), torch::zeros({4}, torch::kFloat64)));
+    }
+  }
+}
+
+TEST(GradReducer, BucketViewGradientsShareTheBucketBuffer) {
+  for (bool view : {true, false}) {
+    TinyNet net;
+    ReducerOptions opts;  // defaults: one bucket
+    opts.grad_as_bucket_view = view;
+    GradReducer r(std::make_shared<LocalCommunicator>(), net.params(), opts);
     r.prepare(1.0);
     net.loss(batch()).backward();
-    EXPECT_EQ(r.buckets_launched(), static_cast<int>(r.bucket_layout().size()) - 1)
-        << "every bucket but the one holding the unused parameter launches during backward";
     r.finalize();
-    auto ref = ref_net.params(), got = net.params();
-    for (size_t i = 1; i < got.size(); ++i) {
-      EXPECT_TRUE(torch::equal(got[i].second.grad(), ref[i].second.grad()))
-          << got[i].first << " max diff " << max_abs_diff(got[i].second.grad(), ref[i].second.grad());
-    }
-    EXPECT_TRUE(torch::equal(net.unused.grad(), torch::zeros({4}, torch::kFloat64)));
+    const bool shared = net.fc2->weight.grad().storage().is_alias_of(net.fc1->bias.grad().storage());
+    EXPECT_EQ(shared, view);
+    r.prepare(1.0);
+    EXPECT_EQ(net.fc1->weight.grad().defined(), !view) << "prepare() drops the bucket views";
+    r.finalize();
   }
 }
 

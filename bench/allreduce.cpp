@@ -7,7 +7,7 @@
 //   +copy   bucket plus the hooks' copy of 8 gradient tensors into the bucket, all counted
 //   fused   Communicator::allreduce of a list of 8 tensors (packed into the fusion buffer,
 //           one MPI_Allreduce, unpacked, all on the communication thread)
-// time = max over ranks of the mean time per call, best of 3 interleaved rounds;
+// time = max over ranks of the mean time per call, best of 5 interleaved rounds;
 // algbw = bytes / time; busbw = algbw * 2(n-1)/n.
 // Every size is also a correctness check: rank r contributes (r+1) * (i % 7 + 1), so the sum is
 // n(n+1)/2 * (i % 7 + 1) exactly; "wrong" counts elements that differ, summed over ranks.
@@ -28,7 +28,7 @@ namespace {
 
 using curvlab::ReduceOp;
 constexpr int kTensors = 8;
-constexpr int kRounds = 3;
+constexpr int kRounds = 5;
 
 // Fills `t` (float32, 1-D view) with this rank's contribution.
 void fill_contribution(torch::Tensor t, int rank, int64_t first_index) {

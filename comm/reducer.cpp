@@ -74,11 +74,14 @@ void GradReducer::check_same_layout_on_all_ranks() {
   }
   mix(buckets_.size());
   const int64_t mine = static_cast<int64_t>(h >> 2);
-  auto hi = torch::full({1}, mine, torch::kInt64);
-  auto lo = torch::full({1}, mine, torch::kInt64);
+  // On the parameters' device, so that a CUDA-only backend can reduce it too.
+  auto options = torch::TensorOptions().dtype(torch::kInt64);
+  if (!slots_.empty()) options = options.device(slots_.front().param.device());
+  auto hi = torch::full({1}, mine, options);
+  auto lo = torch::full({1}, mine, options);
   comm_->allreduce({hi}, ReduceOp::kMax);
   comm_->allreduce({lo}, ReduceOp::kMin);
-  CURVLAB_CHECK(hi.item<int64_t>() == lo.item<int64_t>(), CommError,
+  CURVLAB_CHECK(hi.cpu().item<int64_t>() == lo.cpu().item<int64_t>(), CommError,
                 "GradReducer: the parameters (count, shapes or dtypes) differ between ranks; every rank must build "
                 "the same model with the same [model] settings");
 }

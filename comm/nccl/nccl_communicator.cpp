@@ -195,6 +195,15 @@ class NcclWork : public Work {
   std::exception_ptr error_;
 };
 
+// CPU tensors (control-plane values, RNG states) go over the bootstrap (MPI) communicator.
+bool all_on_cpu(const std::vector<torch::Tensor>& tensors) {
+  if (tensors.empty()) return false;
+  for (const auto& t : tensors) {
+    if (!t.defined() || !t.device().is_cpu()) return false;
+  }
+  return true;
+}
+
 // Makes the NCCL stream wait for everything already queued on the legacy default stream.
 void stream_wait_default(cudaStream_t stream) {
   cudaEvent_t ready = nullptr;
@@ -245,6 +254,7 @@ void NcclCommunicator::barrier() {
 }
 
 WorkPtr NcclCommunicator::allreduce_async(std::vector<torch::Tensor> tensors, ReduceOp op) {
+  if (all_on_cpu(tensors)) return bootstrap_->allreduce_async(std::move(tensors), op);
   for (const auto& t : tensors) check_reducible(t, op, device_, "allreduce");
   DeviceGuard guard(device_);
   torch::NoGradGuard no_grad;
@@ -293,6 +303,7 @@ WorkPtr NcclCommunicator::allreduce_async(std::vector<torch::Tensor> tensors, Re
 WorkPtr NcclCommunicator::broadcast_async(std::vector<torch::Tensor> tensors, int root) {
   CURVLAB_CHECK(root >= 0 && root < size(), CommError,
                 "broadcast root " + std::to_string(root) + " is out of range for " + std::to_string(size()) + " ranks");
+  if (all_on_cpu(tensors)) return bootstrap_->broadcast_async(std::move(tensors), root);
   for (const auto& t : tensors) check_cuda_tensor(t, device_, "broadcast");
   DeviceGuard guard(device_);
   torch::NoGradGuard no_grad;
@@ -317,6 +328,7 @@ WorkPtr NcclCommunicator::broadcast_async(std::vector<torch::Tensor> tensors, in
 }
 
 WorkPtr NcclCommunicator::allgather_async(torch::Tensor input, std::vector<torch::Tensor>* outputs) {
+  if (all_on_cpu({input})) return bootstrap_->allgather_async(std::move(input), outputs);
   check_cuda_tensor(input, device_, "allgather");
   CURVLAB_CHECK(outputs != nullptr, CommError, "allgather: outputs must not be null");
   // Shapes travel over the bootstrap (host) communicator: ndim, first dimension, row size, dtype.
@@ -354,6 +366,7 @@ WorkPtr NcclCommunicator::allgather_async(torch::Tensor input, std::vector<torch
 }
 
 WorkPtr NcclCommunicator::reduce_scatter_async(torch::Tensor input, torch::Tensor output, ReduceOp op) {
+  if (all_on_cpu({input, output})) return bootstrap_->reduce_scatter_async(std::move(input), std::move(output), op);
   check_reducible(input, op, device_, "reduce_scatter");
   check_cuda_tensor(output, device_, "reduce_scatter");
   CURVLAB_CHECK(input.scalar_type() == output.scalar_type(), CommError,

@@ -9,6 +9,8 @@
 // and records a completion event. wait() polls that event (and NCCL's asynchronous error
 // state, so a failed peer raises an error instead of hanging), then runs any unpacking.
 // Tensors must stay untouched until wait() returns; the Work keeps them alive until then.
+// A call whose tensors are all on the CPU (control-plane scalars, RNG states) is passed to the
+// bootstrap (MPI) communicator instead, so allreduce_scalar/broadcast_string work unchanged.
 #pragma once
 
 #include <memory>

@@ -1,0 +1,21 @@
+// The optimizer factory: the one place an optimizer name becomes an implementation.
+#include "algorithms/optim/optimizer.h"
+
+#include "algorithms/optim/sgd.h"
+#include "engine/error.h"
+
+namespace curvlab {
+
+const std::vector<std::string>& optimizer_names() {
+  static const std::vector<std::string> names = {"sgd"};
+  return names;
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const TrainSpec& spec, const NamedParams& params) {
+  if (spec.optimizer == "sgd") {
+    return std::make_unique<Sgd>(params, spec.lr, spec.momentum, spec.dampening, spec.weight_decay, spec.nesterov);
+  }
+  CURVLAB_THROW(ConfigError, "unknown optimizer '" + spec.optimizer + "' (allowed: sgd)");
+}
+
+}  // namespace curvlab

@@ -1,0 +1,33 @@
+// The optimizer interface the trainer steps, and the factory that builds one from [train].
+// Implementations keep PyTorch's semantics and save their state by parameter name.
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/checkpoint/state_io.h"
+#include "jobs/job_spec.h"
+
+namespace curvlab {
+
+using NamedParams = std::vector<std::pair<std::string, torch::Tensor>>;
+
+class Optimizer : public Stateful {
+ public:
+  // Applies one update from the parameters' .grad() (already reduced across ranks).
+  virtual void step() = 0;
+  virtual void zero_grad() = 0;
+  virtual void set_lr(double lr) = 0;
+  virtual double lr() const = 0;
+  virtual std::string name() const = 0;
+};
+
+// Names accepted in [train] optimizer.
+const std::vector<std::string>& optimizer_names();
+std::unique_ptr<Optimizer> make_optimizer(const TrainSpec& spec, const NamedParams& params);
+
+}  // namespace curvlab

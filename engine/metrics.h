@@ -1,0 +1,56 @@
+// Metrics of a run: one row per training step and one per evaluation, kept in memory, saved in
+// checkpoints (so resume restores them) and written to results.h5 and two CSV files.
+// Not for: printing progress (engine/progress.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/checkpoint/state_io.h"
+
+namespace curvlab {
+
+// A table of named double columns, all of equal length.
+class MetricTable : public Stateful {
+ public:
+  explicit MetricTable(std::vector<std::string> columns);
+  void append(const std::vector<double>& row);  // one value per column, in column order
+  std::size_t rows() const { return rows_; }
+  const std::vector<std::string>& columns() const { return columns_; }
+  const std::vector<double>& column(const std::string& name) const;
+  // CSV text: header line, then one line per row.
+  std::string to_csv() const;
+  std::string csv_row(std::size_t row) const;
+  std::string csv_header() const;
+  void save_state(StateWriter& out, const std::string& prefix) const override;
+  void load_state(const StateReader& in, const std::string& prefix) override;
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<std::vector<double>> data_;
+  std::size_t rows_ = 0;
+};
+
+// The two tables of a training run.
+struct RunMetrics : public Stateful {
+  RunMetrics();
+  MetricTable steps;  // step, epoch, loss, accuracy, lr, batch_size, samples_per_s, wall_time
+  MetricTable evals;  // step, epoch, train_loss, test_loss, test_accuracy, wall_time
+  void save_state(StateWriter& out, const std::string& prefix) const override;
+  void load_state(const StateReader& in, const std::string& prefix) override;
+};
+
+// Appends rows to <dir>/metrics_steps.csv and <dir>/metrics_evals.csv as a run goes; on start it
+// rewrites both from the metrics restored so far (so a resumed run has no duplicate rows).
+class CsvSink {
+ public:
+  CsvSink(std::string dir, const RunMetrics& metrics);
+  void flush_new_rows();  // writes rows appended since the last call
+ private:
+  std::string steps_path_, evals_path_;
+  const RunMetrics& metrics_;
+  std::size_t steps_written_ = 0, evals_written_ = 0;
+};
+
+}  // namespace curvlab

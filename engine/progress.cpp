@@ -1,0 +1,70 @@
+// Progress bar / periodic log lines for training runs.
+#include "engine/progress.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace curvlab {
+namespace {
+std::string format_duration(double s) {
+  if (s < 0 || s > 1e7) return "--:--";
+  const long t = static_cast<long>(s + 0.5);
+  char buf[32];
+  if (t >= 3600) std::snprintf(buf, sizeof(buf), "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  else std::snprintf(buf, sizeof(buf), "%02ld:%02ld", t / 60, t % 60);
+  return buf;
+}
+}  // namespace
+
+bool stderr_is_tty() { return isatty(STDERR_FILENO) == 1; }
+
+ProgressReporter::ProgressReporter(bool enabled, bool tty, double log_every_seconds, std::int64_t total_steps)
+    : enabled_(enabled), tty_(tty), log_every_(log_every_seconds), total_(total_steps),
+      start_(std::chrono::steady_clock::now()), last_log_(start_) {}
+
+void ProgressReporter::update(std::int64_t step, double epoch, double loss, double accuracy, double lr,
+                              double samples_per_s) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (first_step_ < 0) first_step_ = step - 1;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double done = static_cast<double>(step - first_step_);
+  const double eta = (total_ > 0 && done > 0) ? elapsed / done * static_cast<double>(total_ - step) : -1;
+  if (tty_) {
+    // Redraw at most ~10 times a second.
+    if (std::chrono::duration<double>(now - last_log_).count() < 0.1 && step != total_) return;
+    last_log_ = now;
+    const int width = 24;
+    const int filled = total_ > 0 ? static_cast<int>(width * static_cast<double>(step) / total_) : 0;
+    std::string bar(filled, '#');
+    bar += std::string(width - filled, '.');
+    std::fprintf(stderr, "\r[%s] step %lld/%lld ep %.2f loss %.4f acc %.3f lr %.4g %.0f samples/s ETA %s ",
+                 bar.c_str(), static_cast<long long>(step), static_cast<long long>(total_), epoch, loss, accuracy, lr,
+                 samples_per_s, format_duration(eta).c_str());
+    std::fflush(stderr);
+    bar_drawn_ = true;
+    return;
+  }
+  if (std::chrono::duration<double>(now - last_log_).count() < log_every_ && step != total_) return;
+  last_log_ = now;
+  std::fprintf(stderr, "step %lld/%lld epoch %.2f loss %.4f acc %.3f lr %.4g %.0f samples/s elapsed %s ETA %s\n",
+               static_cast<long long>(step), static_cast<long long>(total_), epoch, loss, accuracy, lr, samples_per_s,
+               format_duration(elapsed).c_str(), format_duration(eta).c_str());
+  std::fflush(stderr);
+}
+
+void ProgressReporter::message(const std::string& line) {
+  if (!enabled_) return;
+  if (bar_drawn_) std::fprintf(stderr, "\r\033[K");
+  bar_drawn_ = false;
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressReporter::finish() {
+  if (enabled_ && bar_drawn_) std::fprintf(stderr, "\n");
+  bar_drawn_ = false;
+}
+
+}  // namespace curvlab

@@ -1,0 +1,356 @@
+// The training step loop and the state it saves in checkpoints (see docs/checkpoint-format.md).
+#include "engine/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "algorithms/optim/optimizer.h"
+#include "algorithms/schedules/lr_schedule.h"
+#include "comm/reducer.h"
+#include "engine/checkpoint/checkpointer.h"
+#include "engine/data/dataset.h"
+#include "engine/data/loader.h"
+#include "engine/error.h"
+#include "engine/metrics.h"
+#include "engine/models/model.h"
+#include "engine/progress.h"
+#include "engine/seeding.h"
+#include "engine/version.h"
+
+namespace curvlab {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+std::string iso_time_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// Parameters and buffers under their PyTorch state_dict keys.
+std::vector<std::pair<std::string, torch::Tensor>> state_dict(torch::nn::Module& m) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : m.named_parameters()) out.emplace_back(p.key(), p.value());
+  for (const auto& b : m.named_buffers()) out.emplace_back(b.key(), b.value());
+  return out;
+}
+}  // namespace
+
+struct Trainer::State {
+  JobSpec spec;
+  CommunicatorPtr comm;
+  RunMode mode;
+  TrainerHooks hooks;
+  RunPaths paths;
+
+  DataSplits data;
+  Net model;
+  NamedParams params;
+  std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<GradReducer> reducer;
+  std::unique_ptr<Loader> loader;
+  std::unique_ptr<Checkpointer> checkpointer;
+  RunMetrics metrics;
+
+  std::int64_t step = 0;
+  std::int64_t planned_steps = 0;
+  double planned_epochs = 0;
+  double loss_since_eval = 0;
+  std::int64_t steps_since_eval = 0;
+  std::string last_checkpoint;
+  double wall_offset = 0;  // wall time of earlier segments of a resumed run
+  Clock::time_point start;
+
+  State(const JobSpec& s, CommunicatorPtr c, RunMode m, TrainerHooks h)
+      : spec(s), comm(std::move(c)), mode(m), hooks(std::move(h)), paths(s.job.output_dir) {}
+
+  bool is_root() const { return comm->rank() == 0; }
+  double wall() const { return wall_offset + std::chrono::duration<double>(Clock::now() - start).count(); }
+  double epoch_progress() const {
+    return static_cast<double>(loader->epoch()) +
+           static_cast<double>(loader->position()) / static_cast<double>(data.train.size());
+  }
+
+  void build();
+  void broadcast_model();
+  bool resume();
+  void save_checkpoint();
+  void write_results() const;
+  void save_all(StateWriter& w) const;
+  std::pair<double, double> evaluate();
+  void record_eval();
+  bool stop_requested();
+};
+
+void Trainer::State::build() {
+  const std::uint64_t seed = spec.job.seed;
+  data = load_data(spec.data, seed);
+  CURVLAB_CHECK(spec.train.batch_size <= data.train.size(), ConfigError,
+                spec.where("train.batch_size").str() + ": train.batch_size (" + std::to_string(spec.train.batch_size) +
+                    ") is larger than the training set (" + std::to_string(data.train.size()) +
+                    " samples); lower it or enlarge data.train_subset");
+  torch::manual_seed(derive_seed(seed, "model_init"));
+  model = make_model(spec.model, data.sample_shape, data.num_classes);
+  for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  broadcast_model();
+  optimizer = make_optimizer(spec.train, params);
+  ReducerOptions ropts;
+  ropts.bucket_mb = spec.comm.bucket_mb;
+  ropts.first_bucket_mb = spec.comm.first_bucket_mb;
+  reducer = std::make_unique<GradReducer>(comm, params, ropts);
+  loader = std::make_unique<Loader>(data.train, seed, comm->rank(), comm->size(), spec.train.drop_last);
+  checkpointer = std::make_unique<Checkpointer>(paths.checkpoints, spec.train.keep_last);
+
+  const std::int64_t per_epoch = loader->batches_per_epoch(spec.train.batch_size);
+  if (spec.train.steps > 0) {
+    planned_steps = spec.train.steps;
+    planned_epochs = static_cast<double>(planned_steps) / static_cast<double>(per_epoch);
+  } else {
+    planned_steps = spec.train.epochs * per_epoch;
+    planned_epochs = static_cast<double>(spec.train.epochs);
+  }
+}
+
+void Trainer::State::broadcast_model() {
+  if (comm->size() == 1) return;
+  std::vector<torch::Tensor> tensors;
+  for (auto& [name, t] : state_dict(*model)) tensors.push_back(t.detach());
+  torch::NoGradGuard no_grad;
+  comm->broadcast(tensors, 0);
+}
+
+void Trainer::State::save_all(StateWriter& w) const {
+  for (const auto& [name, t] : state_dict(*model)) w.write_tensor("model/" + name, t.detach());
+  optimizer->save_state(w, "optimizer");
+  w.write_int("trainer/step", step);
+  w.write_int("trainer/epoch", loader->epoch());
+  w.write_int("trainer/position", loader->position());
+  w.write_int("trainer/world_size", comm->size());
+  w.write_double("trainer/loss_since_eval", loss_since_eval);
+  w.write_int("trainer/steps_since_eval", steps_since_eval);
+  w.write_double("trainer/wall_time", wall());
+  w.write_int("rng/seed", static_cast<std::int64_t>(spec.job.seed));
+  metrics.save_state(w, "metrics");
+}
+
+void Trainer::State::save_checkpoint() {
+  // No checkpoint may hold a non-finite parameter.
+  for (const auto& [name, p] : params) {
+    if (!torch::isfinite(p).all().item<bool>()) {
+      CURVLAB_THROW(NumericsError, "parameter '" + name + "' is not finite at step " + std::to_string(step) +
+                                       "; no checkpoint written. Lower train.lr or add warmup");
+    }
+  }
+  // Every rank's CPU generator state is gathered to rank 0 (same size on every rank).
+  torch::Tensor rng = torch::default_generator().get_state();
+  std::vector<torch::Tensor> rngs = comm->allgather(rng);
+  if (is_root()) {
+    const std::map<std::string, std::string> attrs = {
+        {"job_text", spec.source_text}, {"job_file", spec.source_path}, {"curvlab_version", CURVLAB_VERSION},
+        {"step", std::to_string(step)}, {"created", iso_time_now()}, {"kind", "checkpoint"}};
+    last_checkpoint = checkpointer->save(step, [&](StateWriter& w) {
+      save_all(w);
+      for (std::size_t r = 0; r < rngs.size(); ++r) w.write_tensor("rng/torch_cpu/rank_" + std::to_string(r), rngs[r]);
+    }, attrs);
+    write_results();
+  }
+  comm->barrier();
+}
+
+void Trainer::State::write_results() const {
+  const std::map<std::string, std::string> attrs = {
+      {"job_text", spec.source_text}, {"curvlab_version", CURVLAB_VERSION}, {"step", std::to_string(step)},
+      {"created", iso_time_now()}, {"kind", "results"}};
+  write_state_file(paths.results, [&](StateWriter& w) {
+    metrics.save_state(w, "metrics");
+    w.write_int("summary/steps", step);
+    w.write_int("summary/world_size", comm->size());
+    w.write_double("summary/wall_time", wall());
+    if (metrics.evals.rows() > 0) {
+      w.write_double("summary/test_accuracy", metrics.evals.column("test_accuracy").back());
+      w.write_double("summary/test_loss", metrics.evals.column("test_loss").back());
+    }
+  }, attrs);
+}
+
+bool Trainer::State::resume() {
+  auto latest = checkpointer->latest_valid();
+  if (!latest) {
+    if (is_root()) std::fprintf(stderr, "resume: no valid checkpoint in %s; starting from step 0\n", paths.checkpoints.c_str());
+    return false;
+  }
+  auto in = open_state_file(*latest);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, t] : state_dict(*model)) {
+    torch::Tensor v = in->read_tensor("model/" + name);
+    CURVLAB_CHECK(v.sizes() == t.sizes(), IoError,
+                  *latest + ": model/" + name + " has shape " + c10::str(v.sizes()) + " but the job's model has " +
+                      c10::str(t.sizes()) + "; resume with the same [model] section");
+    t.copy_(v);
+  }
+  optimizer->load_state(*in, "optimizer");
+  step = in->read_int("trainer/step");
+  loader->set_state(in->read_int("trainer/epoch"), in->read_int("trainer/position"));
+  loss_since_eval = in->read_double("trainer/loss_since_eval");
+  steps_since_eval = in->read_int("trainer/steps_since_eval");
+  wall_offset = in->read_double("trainer/wall_time");
+  metrics.load_state(*in, "metrics");
+  const std::string my_rng = "rng/torch_cpu/rank_" + std::to_string(comm->rank());
+  if (in->has(my_rng)) torch::default_generator().set_state(in->read_tensor(my_rng));
+  last_checkpoint = *latest;
+  broadcast_model();
+  return true;
+}
+
+std::pair<double, double> Trainer::State::evaluate() {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const Dataset& test = data.test;
+  const std::int64_t n = test.size(), world = comm->size(), r = comm->rank();
+  const std::int64_t begin = n * r / world, end = n * (r + 1) / world;
+  double loss_sum = 0, correct = 0;
+  const std::int64_t chunk = 1000;
+  for (std::int64_t i = begin; i < end; i += chunk) {
+    const std::int64_t j = std::min(end, i + chunk);
+    auto x = test.inputs.slice(0, i, j), y = test.targets.slice(0, i, j);
+    auto logits = model->forward(x);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    correct += logits.argmax(1).eq(y).sum().item<double>();
+  }
+  auto totals = torch::tensor({loss_sum, correct}, torch::kFloat64);
+  comm->allreduce({totals}, ReduceOp::kSum);
+  model->train();
+  return {totals[0].item<double>() / n, totals[1].item<double>() / n};
+}
+
+void Trainer::State::record_eval() {
+  auto [test_loss, test_acc] = evaluate();
+  const double train_loss = steps_since_eval > 0 ? loss_since_eval / steps_since_eval : std::nan("");
+  metrics.evals.append({static_cast<double>(step), epoch_progress(), train_loss, test_loss, test_acc, wall()});
+  loss_since_eval = 0;
+  steps_since_eval = 0;
+}
+
+bool Trainer::State::stop_requested() {
+  if (!hooks.stop_requested) return false;
+  const double mine = hooks.stop_requested() ? 1.0 : 0.0;
+  return comm->allreduce_scalar(mine, ReduceOp::kMax) > 0.5;
+}
+
+Trainer::Trainer(const JobSpec& spec, CommunicatorPtr comm, RunMode mode, TrainerHooks hooks)
+    : s_(std::make_unique<State>(spec, std::move(comm), mode, std::move(hooks))) {}
+
+Trainer::~Trainer() = default;
+
+TrainResult Trainer::run() {
+  State& s = *s_;
+  s.start = Clock::now();
+  s.build();
+  TrainResult result;
+  if (s.mode == RunMode::kResume) {
+    result.resumed = s.resume();
+    result.resumed_from_step = s.step;
+  }
+  std::unique_ptr<CsvSink> csv;
+  if (s.is_root()) csv = std::make_unique<CsvSink>(s.paths.dir, s.metrics);
+  ProgressReporter progress(s.is_root(), stderr_is_tty(), s.spec.train.log_every_seconds, s.planned_steps);
+  if (result.resumed) progress.message("resumed from " + s.last_checkpoint + " at step " + std::to_string(s.step));
+
+  const TrainSpec& t = s.spec.train;
+  namespace F = torch::nn::functional;
+  s.model->train();
+  bool stopped_early = false;
+  while (s.step < s.planned_steps) {
+    if (s.stop_requested()) {
+      stopped_early = true;
+      break;
+    }
+    const auto t0 = Clock::now();
+    const double epoch_at_start = s.epoch_progress();
+    const double lr = lr_at(t.lr_schedule, t.lr, epoch_at_start, s.planned_epochs);
+    s.optimizer->set_lr(lr);
+    Batch b = s.loader->next(t.batch_size);
+
+    // Forward/backward on this rank's slice; the reducer turns per-rank gradients of the local
+    // mean loss, weighted by local/global samples, into the global-batch mean gradient.
+    s.reducer->prepare(static_cast<double>(b.local_size) / static_cast<double>(b.global_size));
+    double loss_sum = 0, correct = 0;
+    if (b.local_size > 0) {
+      torch::Tensor logits = s.model->forward(b.inputs);  // [local, classes]
+      torch::Tensor loss = F::cross_entropy(logits, b.targets);
+      loss.backward();
+      loss_sum = loss.item<double>() * static_cast<double>(b.local_size);
+      correct = logits.detach().argmax(1).eq(b.targets).sum().item<double>();
+    }
+    s.reducer->finalize();
+    double step_loss = loss_sum, step_acc = correct;
+    if (s.comm->size() > 1) {
+      auto stats = torch::tensor({loss_sum, correct}, torch::kFloat64);
+      s.comm->allreduce({stats}, ReduceOp::kSum);
+      step_loss = stats[0].item<double>();
+      step_acc = stats[1].item<double>();
+    }
+    step_loss /= static_cast<double>(b.global_size);
+    step_acc /= static_cast<double>(b.global_size);
+    if (!std::isfinite(step_loss)) {
+      CURVLAB_THROW(NumericsError, "training loss became " + std::string(std::isnan(step_loss) ? "NaN" : "infinite") +
+                                       " at step " + std::to_string(s.step + 1) + " (epoch " +
+                                       std::to_string(epoch_at_start) + ", lr " + std::to_string(lr) +
+                                       "); the run stopped without writing a checkpoint. Lower train.lr, add "
+                                       "train.lr_schedule.warmup_epochs, or check the data");
+    }
+    s.optimizer->step();
+    ++s.step;
+    s.loss_since_eval += step_loss;
+    ++s.steps_since_eval;
+
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double sps = static_cast<double>(b.global_size) / std::max(dt, 1e-9);
+    s.metrics.steps.append({static_cast<double>(s.step), s.epoch_progress(), step_loss, step_acc, lr,
+                            static_cast<double>(b.global_size), sps, s.wall()});
+    progress.update(s.step, s.epoch_progress(), step_loss, step_acc, lr, sps);
+
+    const bool last = s.step == s.planned_steps;
+    const bool epoch_end = b.last_in_epoch;
+    const bool do_eval = last || (t.eval_every_steps > 0 ? s.step % t.eval_every_steps == 0 : epoch_end);
+    const bool do_ckpt = last || (t.checkpoint_every_steps > 0 ? s.step % t.checkpoint_every_steps == 0 : epoch_end);
+    if (do_eval) {
+      s.record_eval();
+      char line[256];
+      std::snprintf(line, sizeof(line), "eval step %lld epoch %.2f: train_loss %.4f test_loss %.4f test_accuracy %.4f",
+                    static_cast<long long>(s.step), s.epoch_progress(), s.metrics.evals.column("train_loss").back(),
+                    s.metrics.evals.column("test_loss").back(), s.metrics.evals.column("test_accuracy").back());
+      progress.message(line);
+    }
+    if (do_ckpt) s.save_checkpoint();
+    if (csv) csv->flush_new_rows();
+    if (s.is_root() && s.hooks.after_step) s.hooks.after_step(s.step);
+  }
+  if (stopped_early) {
+    s.save_checkpoint();
+    if (csv) csv->flush_new_rows();
+    progress.message("stop requested: checkpoint written at step " + std::to_string(s.step) + ": " + s.last_checkpoint);
+  }
+  progress.finish();
+
+  result.steps = s.step;
+  result.epochs = s.epoch_progress();
+  result.wall_time = s.wall();
+  result.results_path = s.paths.results;
+  result.last_checkpoint = s.last_checkpoint;
+  if (s.metrics.evals.rows() > 0) {
+    result.test_loss = s.metrics.evals.column("test_loss").back();
+    result.test_accuracy = s.metrics.evals.column("test_accuracy").back();
+    result.train_loss = s.metrics.evals.column("train_loss").back();
+  }
+  return result;
+}
+
+}  // namespace curvlab

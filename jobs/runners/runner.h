@@ -1,0 +1,28 @@
+// Job kinds: the registry from [job] kind to the function that runs it. Each runner wires
+// data, model, communicator and engine together for one kind of study.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/run_dir.h"
+#include "jobs/job_spec.h"
+
+namespace curvlab {
+
+struct RunOptions {
+  RunMode mode = RunMode::kFresh;
+  bool quiet = false;
+};
+
+using Runner = std::function<int(const JobSpec&, const RunOptions&)>;
+
+// Runs the job with the runner of its kind; returns the process exit status.
+int run_job(const JobSpec& spec, const RunOptions& options);
+const std::vector<std::string>& job_kinds();
+
+// The runner of kind "train" (jobs/runners/train_runner.cpp).
+int run_train_job(const JobSpec& spec, const RunOptions& options);
+
+}  // namespace curvlab

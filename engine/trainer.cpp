@@ -148,7 +148,7 @@ void Trainer::State::save_checkpoint() {
     }
   }
   // Every rank's CPU generator state is gathered to rank 0 (same size on every rank).
-  torch::Tensor rng = torch::default_generator().get_state();
+  torch::Tensor rng = at::detail::getDefaultCPUGenerator().get_state();
   std::vector<torch::Tensor> rngs = comm->allgather(rng);
   if (is_root()) {
     const std::map<std::string, std::string> attrs = {
@@ -202,7 +202,10 @@ bool Trainer::State::resume() {
   wall_offset = in->read_double("trainer/wall_time");
   metrics.load_state(*in, "metrics");
   const std::string my_rng = "rng/torch_cpu/rank_" + std::to_string(comm->rank());
-  if (in->has(my_rng)) torch::default_generator().set_state(in->read_tensor(my_rng));
+  if (in->has(my_rng)) {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    gen.set_state(in->read_tensor(my_rng));
+  }
   last_checkpoint = *latest;
   broadcast_model();
   return true;

@@ -1,20 +1,18 @@
 # comm/ tests that need a real mpirun: the collectives and the reducer with 1-4 ranks
 # (test_comm_mpi), and the failure tests (a failing or killed rank ends the job within 10 s).
-add_executable(test_comm_mpi
+curvlab_executable(test_comm_mpi
   ${CMAKE_CURRENT_SOURCE_DIR}/comm/mpi_test_main.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/comm/mpi_collectives_mpitest.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/comm/mpi_reducer_mpitest.cpp)
-target_link_libraries(test_comm_mpi PRIVATE curvlab_core GTest::gtest MPI::MPI_C)
+target_link_libraries(test_comm_mpi PRIVATE GTest::gtest MPI::MPI_C)
 target_include_directories(test_comm_mpi PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-target_precompile_headers(test_comm_mpi REUSE_FROM curvlab_core)
 foreach(np 1 2 3 4)
   curvlab_add_mpi_test(comm.mpi.np${np} ${np} $<TARGET_FILE:test_comm_mpi>)
   set_tests_properties(comm.mpi.np${np} PROPERTIES TIMEOUT 120)
 endforeach()
 
-add_executable(comm_failure_helper ${CMAKE_CURRENT_SOURCE_DIR}/comm/comm_failure_helper.cpp)
-target_link_libraries(comm_failure_helper PRIVATE curvlab_core MPI::MPI_C)
-target_precompile_headers(comm_failure_helper REUSE_FROM curvlab_core)
+curvlab_executable(comm_failure_helper ${CMAKE_CURRENT_SOURCE_DIR}/comm/comm_failure_helper.cpp)
+target_link_libraries(comm_failure_helper PRIVATE MPI::MPI_C)
 foreach(mode throw uncaught kill)
   add_test(NAME comm.failure.${mode}
     COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/comm/failure_test.py ${mode}

@@ -97,6 +97,8 @@ Step run_backward(TinyNet& net, KfacPreconditioner& kfac, const torch::Tensor& x
   return s;
 }
 
+}  // namespace
+
 class KfacPreconditionDense : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(KfacPreconditionDense, MatchesKroneckerSolve) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "algorithms/kfac/kfac_preconditioner.h"
 #include "algorithms/optim/optimizer.h"
 #include "algorithms/schedules/lr_schedule.h"
 #include "comm/reducer.h"
@@ -54,6 +55,7 @@ struct Trainer::State {
   Net model;
   NamedParams params;
   std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<KfacPreconditioner> kfac;  // train.optimizer = "kfac": preconditions .grad() before the SGD step
   std::unique_ptr<GradReducer> reducer;
   std::unique_ptr<Loader> loader;
   std::unique_ptr<Checkpointer> checkpointer;
@@ -108,6 +110,7 @@ void Trainer::State::build() {
   }
   broadcast_model();
   optimizer = make_optimizer(spec.train, params);
+  if (spec.train.optimizer == "kfac") kfac = std::make_unique<KfacPreconditioner>(spec.kfac, *model, comm);
   ReducerOptions ropts;
   ropts.bucket_mb = spec.comm.bucket_mb;
   ropts.first_bucket_mb = spec.comm.first_bucket_mb;
@@ -136,6 +139,7 @@ void Trainer::State::broadcast_model() {
 void Trainer::State::save_all(StateWriter& w) const {
   for (const auto& [name, t] : state_dict(*model)) w.write_tensor("model/" + name, t.detach());
   optimizer->save_state(w, "optimizer");
+  if (kfac) kfac->save_state(w, "kfac");
   w.write_int("trainer/step", step);
   w.write_int("trainer/epoch", loader->epoch());
   w.write_int("trainer/position", loader->position());
@@ -158,6 +162,7 @@ void Trainer::State::save_checkpoint() {
   // Every rank's CPU generator state is gathered to rank 0 (same size on every rank).
   torch::Tensor rng = at::detail::getDefaultCPUGenerator().get_state();
   std::vector<torch::Tensor> rngs = comm->allgather(rng);
+  if (kfac) kfac->gather_for_checkpoint();  // collective: rank 0 gets every K-FAC decomposition
   if (is_root()) {
     const std::map<std::string, std::string> attrs = {
         {"job_text", spec.source_text}, {"job_file", spec.source_path}, {"curvlab_version", CURVLAB_VERSION},
@@ -204,6 +209,7 @@ bool Trainer::State::resume() {
     t.copy_(v);
   }
   optimizer->load_state(*in, "optimizer");
+  if (kfac) kfac->load_state(*in, "kfac");
   step = in->read_int("trainer/step");
   loader->set_state(in->read_int("trainer/epoch"), in->read_int("trainer/position"));
   loss_since_eval = in->read_double("trainer/loss_since_eval");
@@ -293,6 +299,7 @@ TrainResult Trainer::run() {
     // Forward/backward on this rank's slice; the reducer turns per-rank gradients of the local
     // mean loss, weighted by local/global samples, into the global-batch mean gradient.
     s.reducer->prepare(static_cast<double>(b.local_size) / static_cast<double>(b.global_size));
+    if (s.kfac) s.kfac->begin_step(epoch_at_start);  // capture on at factor-update steps
     double loss_sum = 0, correct = 0;
     if (b.local_size > 0) {
       torch::Tensor logits = s.model->forward(b.inputs);  // [local, classes]
@@ -301,6 +308,7 @@ TrainResult Trainer::run() {
       loss_sum = loss.item<double>() * static_cast<double>(b.local_size);
       correct = logits.detach().argmax(1).eq(b.targets).sum().item<double>();
     }
+    if (s.kfac) s.kfac->after_backward(b.local_size, b.global_size);  // factor allreduce, overlapped
     s.reducer->finalize();
     double step_loss = loss_sum, step_acc = correct;
     if (s.comm->size() > 1) {
@@ -318,6 +326,7 @@ TrainResult Trainer::run() {
                                        "); the run stopped without writing a checkpoint. Lower train.lr, add "
                                        "train.lr_schedule.warmup_epochs, or check the data");
     }
+    if (s.kfac) s.kfac->precondition(lr);  // .grad() <- K-FAC-preconditioned, KL-clipped
     s.optimizer->step();
     ++s.step;
     s.loss_since_eval += step_loss;

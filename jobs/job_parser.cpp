@@ -24,7 +24,9 @@ const std::vector<std::string> kDatasets = {"fashion-mnist", "mnist", "cifar10",
 const std::vector<std::string> kModels = {"mlp",      "lenet5",   "convnet",  "resnet20",
                                           "resnet32", "resnet44", "resnet56", "resnet110"};
 const std::vector<std::string> kActivations = {"relu", "tanh", "gelu", "sigmoid"};
-const std::vector<std::string> kOptimizers = {"sgd"};
+const std::vector<std::string> kOptimizers = {"sgd", "kfac"};
+const std::vector<std::string> kKfacMethods = {"eigen", "inverse"};
+const std::vector<std::string> kKfacDtypes = {"float32", "float64"};
 const std::vector<std::string> kLrSchedules = {"constant", "step", "cosine"};
 const std::vector<std::string> kBackends = {"auto", "mpi", "nccl", "local"};
 
@@ -97,13 +99,30 @@ void read_comm(SectionReader& r, JobSpec& spec) {
   r.boolean("sync_batchnorm", c.sync_batchnorm);
 }
 
+void read_kfac(SectionReader& r, JobSpec& spec) {
+  KfacSpec& k = spec.kfac;
+  r.number("damping", k.damping, Range::above(0));
+  r.number("factor_decay", k.factor_decay, Range::between(0, 1, /*hi_open=*/true));
+  r.number("kl_clip", k.kl_clip, Range::at_least(0));
+  r.integer("factor_update_freq", k.factor_update_freq, Range::at_least(1));
+  r.integer("inv_update_freq", k.inv_update_freq, Range::at_least(1));
+  r.choice("method", k.method, kKfacMethods);
+  r.number_list("damping_milestones", k.damping_milestones, Range::at_least(0));
+  r.number("damping_gamma", k.damping_gamma, Range::above(0));
+  r.choice("factor_dtype", k.factor_dtype, kKfacDtypes);
+  r.choice("inv_dtype", k.inv_dtype, kKfacDtypes);
+  r.string_list("skip_layers", k.skip_layers);
+  r.number("grad_worker_fraction", k.grad_worker_fraction, Range::between(0, 1, /*hi_open=*/false));
+  r.number("bucket_mb", k.bucket_mb, Range::above(0));
+}
+
 struct SectionParser {
   const char* name;
   void (*read)(SectionReader&, JobSpec&);
 };
 const SectionParser kSections[] = {
     {"job", read_job}, {"data", read_data}, {"model", read_model},
-    {"train", read_train}, {"comm", read_comm},
+    {"train", read_train}, {"comm", read_comm}, {"kfac", read_kfac},
 };
 
 // ---- rules that tie several keys together (each error points at the key to change) ----
@@ -141,6 +160,14 @@ void check_cross_rules(const JobSpec& spec) {
                          "train.lr_schedule.milestones must be strictly increasing (got " +
                              format_number(s.milestones[i - 1]) + " then " +
                              format_number(s.milestones[i]) + ")");
+    }
+  }
+  const auto& dm = spec.kfac.damping_milestones;
+  for (std::size_t i = 1; i < dm.size(); ++i) {
+    if (!(dm[i] > dm[i - 1])) {
+      throw_config_error(spec.where("kfac.damping_milestones"),
+                         "kfac.damping_milestones must be strictly increasing (got " + format_number(dm[i - 1]) +
+                             " then " + format_number(dm[i]) + ")");
     }
   }
   if (s.kind == "step" && s.milestones.empty()) {
@@ -229,6 +256,8 @@ const std::vector<std::string>& allowed_values(const std::string& dotted_key) {
   if (dotted_key == "train.optimizer") return kOptimizers;
   if (dotted_key == "train.lr_schedule.kind") return kLrSchedules;
   if (dotted_key == "comm.backend") return kBackends;
+  if (dotted_key == "kfac.method") return kKfacMethods;
+  if (dotted_key == "kfac.factor_dtype" || dotted_key == "kfac.inv_dtype") return kKfacDtypes;
   return kNone;
 }
 

@@ -57,7 +57,7 @@ struct TrainSpec {
   std::int64_t steps = 0;                  // > 0 overrides epochs
   std::int64_t batch_size = 128;           // GLOBAL batch size
   bool drop_last = false;
-  std::string optimizer = "sgd";           // sgd (kfac, lars with later issues)
+  std::string optimizer = "sgd";           // sgd | kfac (K-FAC-preconditioned SGD, options in [kfac])
   double lr = 0.1;
   double momentum = 0.9;
   double dampening = 0.0;
@@ -78,12 +78,30 @@ struct CommSpec {
   bool sync_batchnorm = false;
 };
 
+// K-FAC preconditioning (train.optimizer = "kfac"); conventions of gpauloski/kfac-pytorch (docs/kfac.md).
+struct KfacSpec {
+  double damping = 1e-3;                   // Tikhonov damping (eigen: added to dG dA^T; inverse: to G and A)
+  double factor_decay = 0.95;              // running average F <- decay F + (1 - decay) F_new
+  double kl_clip = 1e-3;                   // 0 disables the KL clip
+  std::int64_t factor_update_freq = 1;     // steps between factor updates
+  std::int64_t inv_update_freq = 1;        // steps between eigendecompositions / inverses
+  std::string method = "eigen";            // eigen | inverse
+  std::vector<double> damping_milestones;  // epochs at which damping *= damping_gamma
+  double damping_gamma = 0.5;
+  std::string factor_dtype = "float32";    // float32 | float64: running factors
+  std::string inv_dtype = "float32";       // float32 | float64: decompositions and preconditioning
+  std::vector<std::string> skip_layers;    // layer names ("fc2", "layer1.0.conv1") or kinds (linear, conv2d)
+  double grad_worker_fraction = 1.0;       // [0, 1]: 1 comm-optimal, 0 (= 1/N) memory-optimal
+  double bucket_mb = 25.0;                 // factor allreduce fusion buffers
+};
+
 struct JobSpec {
   JobSection job;
   DataSpec data;
   ModelSpec model;
   TrainSpec train;
   CommSpec comm;
+  KfacSpec kfac;
 
   std::string source_path;                 // the job file ("<string>" when parsed from text)
   std::string source_text;                 // its full text, stored in checkpoints

@@ -64,6 +64,20 @@ backend = "local"
 bucket_mb = 4.0
 first_bucket_mb = 0.5
 sync_batchnorm = true
+[kfac]
+damping = 0.002
+factor_decay = 0.9
+kl_clip = 0.01
+factor_update_freq = 10
+inv_update_freq = 100
+method = "inverse"
+damping_milestones = [2, 4]
+damping_gamma = 0.1
+factor_dtype = "float64"
+inv_dtype = "float64"
+skip_layers = ["fc2", "conv2d"]
+grad_worker_fraction = 0.5
+bucket_mb = 8
 )";
 
 TEST(JobParser, MinimalFileKeepsEveryDefault) {
@@ -163,6 +177,19 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_DOUBLE_EQ(s.comm.bucket_mb, 4.0);
   EXPECT_DOUBLE_EQ(s.comm.first_bucket_mb, 0.5);
   EXPECT_TRUE(s.comm.sync_batchnorm);
+  EXPECT_DOUBLE_EQ(s.kfac.damping, 0.002);
+  EXPECT_DOUBLE_EQ(s.kfac.factor_decay, 0.9);
+  EXPECT_DOUBLE_EQ(s.kfac.kl_clip, 0.01);
+  EXPECT_EQ(s.kfac.factor_update_freq, 10);
+  EXPECT_EQ(s.kfac.inv_update_freq, 100);
+  EXPECT_EQ(s.kfac.method, "inverse");
+  EXPECT_EQ(s.kfac.damping_milestones, (std::vector<double>{2, 4}));
+  EXPECT_DOUBLE_EQ(s.kfac.damping_gamma, 0.1);
+  EXPECT_EQ(s.kfac.factor_dtype, "float64");
+  EXPECT_EQ(s.kfac.inv_dtype, "float64");
+  EXPECT_EQ(s.kfac.skip_layers, (std::vector<std::string>{"fc2", "conv2d"}));
+  EXPECT_DOUBLE_EQ(s.kfac.grad_worker_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(s.kfac.bucket_mb, 8.0);
 }
 
 TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
@@ -190,7 +217,8 @@ TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
   EXPECT_LT(pos("train"), pos("train.lr_schedule"));
   EXPECT_LT(pos("train.lr_schedule"), pos("train.lr_schedule.kind"));
   EXPECT_LT(pos("train.lr_schedule.min_lr"), pos("comm"));
-  EXPECT_EQ(keys.back(), "comm.sync_batchnorm");
+  EXPECT_LT(pos("comm.sync_batchnorm"), pos("kfac"));
+  EXPECT_EQ(keys.back(), "kfac.bucket_mb");
 }
 
 TEST(JobParser, IntegersAreAcceptedWhereNumbersAreExpected) {

@@ -114,7 +114,7 @@ TEST(Hawq, FixedFirstLastLayersAndBudget) {
     EXPECT_EQ(a.size_bits, p.size);
     EXPECT_NEAR(a.omega, p.cost, 1e-12);
   }
-  const std::int64_t budget = static_cast<std::int64_t>(4.0 * static_cast<double>(plan.total_weights()));
+  const std::int64_t budget = static_cast<std::int64_t>(6.0 * static_cast<double>(plan.total_weights()));
   const Allocation a = plan.at_budget(budget);
   EXPECT_LE(a.size_bits, budget);
   const Allocation rev = plan.reverse_at_budget(budget);

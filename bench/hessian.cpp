@@ -10,7 +10,7 @@
 // time = best of 3 (gradient, HVP) or one run (trace incl. building the gradient graph, power
 // iteration); the max over ranks; threads per rank = T.
 //
-// Run: [mpirun -np W] build/bench_hessian CHECKPOINT [samples=1000] [probes=20] [iters=20] [threads=1] [DUMP]
+// Run: [mpirun -np W] build/bench/bench_hessian CHECKPOINT [samples=1000] [probes=20] [iters=20] [threads=1] [DUMP]
 #include <torch/torch.h>
 
 #include <chrono>

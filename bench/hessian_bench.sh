@@ -9,9 +9,9 @@ mpirun=(mpirun --oversubscribe --allow-run-as-root --bind-to none --mca btl self
 dump=$(mktemp --suffix=.h5)
 export OMP_NUM_THREADS=1
 echo "== 1 rank, 1 thread"
-"$build/bench_hessian" "$ckpt" "$samples" "$probes" "$iters" 1 "$dump"
+"$build/bench/bench_hessian" "$ckpt" "$samples" "$probes" "$iters" 1 "$dump"
 echo "== PyTorch-Python reference (same weights, samples and probe vectors), 1 thread"
 /usr/bin/python3 "$(dirname "$0")/hessian_reference.py" "$dump" 1
 echo "== 2 ranks, 1 thread each (data-parallel)"
-"${mpirun[@]}" -np 2 "$build/bench_hessian" "$ckpt" "$samples" "$probes" "$iters" 1
+"${mpirun[@]}" -np 2 "$build/bench/bench_hessian" "$ckpt" "$samples" "$probes" "$iters" 1
 rm -f "$dump"

@@ -17,6 +17,7 @@
 #include "engine/data/loader.h"
 #include "engine/error.h"
 #include "engine/metrics.h"
+#include "engine/models/batchnorm.h"
 #include "engine/models/model.h"
 #include "engine/progress.h"
 #include "engine/seeding.h"
@@ -100,6 +101,13 @@ void Trainer::State::build() {
   torch::manual_seed(derive_seed(seed, "model_init"));
   model = make_model(spec.model, data.sample_shape, data.num_classes);
   for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  if (spec.comm.sync_batchnorm && comm->size() > 1) {
+    CURVLAB_CHECK(spec.train.batch_size >= comm->size(), ConfigError,
+                  spec.where("comm.sync_batchnorm").str() + ": comm.sync_batchnorm needs every rank to hold samples, "
+                      "but train.batch_size (" + std::to_string(spec.train.batch_size) + ") is smaller than the " +
+                      std::to_string(comm->size()) + " ranks; raise the batch size or use fewer ranks");
+    set_sync_batchnorm(*model, comm);
+  }
   broadcast_model();
   optimizer = make_optimizer(spec.train, params);
   ReducerOptions ropts;
@@ -156,7 +164,8 @@ void Trainer::State::save_checkpoint() {
   if (is_root()) {
     const std::map<std::string, std::string> attrs = {
         {"job_text", spec.source_text}, {"job_file", spec.source_path}, {"curvlab_version", CURVLAB_VERSION},
-        {"step", std::to_string(step)}, {"created", iso_time_now()}, {"kind", "checkpoint"}};
+        {"step", std::to_string(step)}, {"created", iso_time_now()}, {"kind", "checkpoint"},
+        {"model_spec", model_spec_string(spec.model, data.sample_shape, data.num_classes)}};
     last_checkpoint = checkpointer->save(step, [&](StateWriter& w) {
       save_all(w);
       for (std::size_t r = 0; r < rngs.size(); ++r) w.write_tensor("rng/torch_cpu/rank_" + std::to_string(r), rngs[r]);

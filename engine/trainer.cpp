@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "algorithms/kfac/kfac_preconditioner.h"
+#include "algorithms/hessian/tracker.h"
 #include "algorithms/optim/optimizer.h"
 #include "algorithms/schedules/lr_schedule.h"
 #include "comm/reducer.h"
@@ -60,6 +61,7 @@ struct Trainer::State {
   std::unique_ptr<Loader> loader;
   std::unique_ptr<Checkpointer> checkpointer;
   RunMetrics metrics;
+  std::unique_ptr<CurvatureTracker> tracker;  // [hessian] track_every_*: curvature at evaluations
 
   std::int64_t step = 0;
   std::int64_t planned_steps = 0;
@@ -117,6 +119,7 @@ void Trainer::State::build() {
   reducer = std::make_unique<GradReducer>(comm, params, ropts);
   loader = std::make_unique<Loader>(data.train, seed, comm->rank(), comm->size(), spec.train.drop_last);
   checkpointer = std::make_unique<Checkpointer>(paths.checkpoints, spec.train.keep_last);
+  if (CurvatureTracker::enabled(spec)) tracker = std::make_unique<CurvatureTracker>(spec, comm);
 
   const std::int64_t per_epoch = loader->batches_per_epoch(spec.train.batch_size);
   if (spec.train.steps > 0) {
@@ -250,6 +253,7 @@ std::pair<double, double> Trainer::State::evaluate() {
 
 void Trainer::State::record_eval() {
   auto [test_loss, test_acc] = evaluate();
+  if (tracker) tracker->on_eval(model, data.train, step, epoch_progress());
   const double train_loss = steps_since_eval > 0 ? loss_since_eval / steps_since_eval : std::nan("");
   metrics.evals.append({static_cast<double>(step), epoch_progress(), train_loss, test_loss, test_acc, wall()});
   loss_since_eval = 0;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cluster/slurm_time.h"
 #include "engine/error.h"
 #include "jobs/overrides.h"
 #include "jobs/section_reader.h"
@@ -27,6 +28,7 @@ const std::vector<std::string> kActivations = {"relu", "tanh", "gelu", "sigmoid"
 const std::vector<std::string> kOptimizers = {"sgd"};
 const std::vector<std::string> kLrSchedules = {"constant", "step", "cosine"};
 const std::vector<std::string> kBackends = {"auto", "mpi", "nccl", "local"};
+const std::vector<std::string> kLaunchers = {"srun", "mpirun"};
 
 // ---- one reader per section; each key's range lives next to its read ----
 
@@ -97,13 +99,36 @@ void read_comm(SectionReader& r, JobSpec& spec) {
   r.boolean("sync_batchnorm", c.sync_batchnorm);
 }
 
+void read_cluster(SectionReader& r, JobSpec& spec) {
+  ClusterSpec& c = spec.cluster;
+  r.integer("nodes", c.nodes, Range::at_least(1));
+  r.integer("tasks_per_node", c.tasks_per_node, Range::at_least(1));
+  r.integer("gpus_per_node", c.gpus_per_node, Range::at_least(0));
+  r.integer("cpus_per_task", c.cpus_per_task, Range::at_least(0));
+  r.string("time", c.time, /*allow_empty=*/false);
+  r.string("partition", c.partition);
+  r.string("account", c.account);
+  r.string("qos", c.qos);
+  r.string("mem", c.mem);
+  r.choice("launcher", c.launcher, kLaunchers);
+  r.string("srun_mpi", c.srun_mpi, /*allow_empty=*/false);
+  r.string_list("mpirun_args", c.mpirun_args);
+  r.integer("signal_seconds", c.signal_seconds, Range::at_least(0));
+  r.boolean("requeue", c.requeue);
+  r.integer("array_throttle", c.array_throttle, Range::at_least(0));
+  r.string_list("modules", c.modules);
+  r.string_list("setup", c.setup);
+  r.string_list("sbatch", c.sbatch);
+  r.string("executable", c.executable);
+}
+
 struct SectionParser {
   const char* name;
   void (*read)(SectionReader&, JobSpec&);
 };
 const SectionParser kSections[] = {
     {"job", read_job}, {"data", read_data}, {"model", read_model},
-    {"train", read_train}, {"comm", read_comm},
+    {"train", read_train}, {"comm", read_comm}, {"cluster", read_cluster},
 };
 
 // ---- rules that tie several keys together (each error points at the key to change) ----
@@ -160,12 +185,49 @@ void check_cross_rules(const JobSpec& spec) {
   }
 }
 
+// [cluster] keys that must agree with each other (and be safe to paste into a shell script).
+void check_cluster_rules(const JobSpec& spec) {
+  const ClusterSpec& c = spec.cluster;
+  const std::int64_t limit = slurm_time_seconds(c.time);
+  if (limit < 0) {
+    throw_config_error(spec.where("cluster.time"),
+                       "cluster.time must be a Slurm time limit: minutes, MM:SS, HH:MM:SS or "
+                       "D-HH:MM:SS, greater than 0 (got \"" + c.time + "\"); e.g. time = \"04:00:00\"");
+  }
+  if (c.signal_seconds >= limit) {
+    throw_config_error(spec.where("cluster.signal_seconds"),
+                       "cluster.signal_seconds must be shorter than cluster.time (got " +
+                           std::to_string(c.signal_seconds) + " s warning for a " + c.time +
+                           " limit); the warning comes signal_seconds before the end, so lower it or "
+                           "raise cluster.time");
+  }
+  const std::pair<const char*, const std::string*> names[] = {
+      {"partition", &c.partition}, {"account", &c.account}, {"qos", &c.qos}, {"mem", &c.mem}, {"srun_mpi", &c.srun_mpi}};
+  for (const auto& [key, value] : names) {
+    for (char ch : *value) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && std::string("-_.,+").find(ch) == std::string::npos) {
+        throw_config_error(spec.where(std::string("cluster.") + key),
+                           std::string("cluster.") + key + " may hold only letters, digits and - _ . , + (got \"" +
+                               *value + "\")");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < c.sbatch.size(); ++i) {
+    if (c.sbatch[i].rfind("--", 0) != 0 && c.sbatch[i].rfind("-", 0) != 0) {
+      throw_config_error(spec.where("cluster.sbatch"),
+                         "cluster.sbatch[" + std::to_string(i) + "] must be an sbatch option such as "
+                         "\"--mail-type=END\" (without \"#SBATCH\"); got \"" + c.sbatch[i] + "\"");
+    }
+  }
+}
+
 // Runs every section reader over `root` (null: an empty file), then the unknown-key and cross checks.
 void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   SectionReader top(ctx, root, "");
   for (const auto& section : kSections) section.read(top.section(section.name), spec);
   top.check_unknown_keys();
   check_cross_rules(spec);
+  check_cluster_rules(spec);
 }
 
 }  // namespace
@@ -229,6 +291,7 @@ const std::vector<std::string>& allowed_values(const std::string& dotted_key) {
   if (dotted_key == "train.optimizer") return kOptimizers;
   if (dotted_key == "train.lr_schedule.kind") return kLrSchedules;
   if (dotted_key == "comm.backend") return kBackends;
+  if (dotted_key == "cluster.launcher") return kLaunchers;
   return kNone;
 }
 

@@ -280,6 +280,31 @@ void SectionReader::number_list(const std::string& key, std::vector<double>& out
   out = std::move(values);
 }
 
+void SectionReader::string_list(const std::string& key, std::vector<std::string>& out) {
+  const toml::node* node = find(key);
+  if (node == nullptr) return;
+  const auto* array = node->as_array();
+  if (array == nullptr) type_error(key, *node, "an array of strings");
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    const std::string element_name = dotted(key) + "[" + std::to_string(i) + "]";
+    if (!element.is_string()) {
+      throw_config_error(ctx_.locate(dotted(key), element.source()),
+                         element_name + " must be a string, got " + describe_node(element));
+    }
+    const std::string& value = element.as_string()->get();
+    if (value.empty() || value.find_first_of("\r\n") != std::string::npos) {
+      throw_config_error(ctx_.locate(dotted(key), element.source()),
+                         element_name + " must be a non-empty string on one line (got " +
+                             describe_node(element) + ")");
+    }
+    values.push_back(value);
+  }
+  record(key, *node);
+  out = std::move(values);
+}
+
 SectionReader& SectionReader::section(const std::string& key) {
   const toml::node* node = find(key);
   const toml::table* table = nullptr;

@@ -153,7 +153,8 @@ void Trainer::State::save_checkpoint() {
   if (is_root()) {
     const std::map<std::string, std::string> attrs = {
         {"job_text", spec.source_text}, {"job_file", spec.source_path}, {"curvlab_version", CURVLAB_VERSION},
-        {"step", std::to_string(step)}, {"created", iso_time_now()}, {"kind", "checkpoint"}};
+        {"step", std::to_string(step)}, {"created", iso_time_now()}, {"kind", "checkpoint"},
+        {"model_spec", model_spec_string(spec.model, data.sample_shape, data.num_classes)}};
     last_checkpoint = checkpointer->save(step, [&](StateWriter& w) {
       save_all(w);
       for (std::size_t r = 0; r < rngs.size(); ++r) w.write_tensor("rng/torch_cpu/rank_" + std::to_string(r), rngs[r]);

@@ -25,5 +25,10 @@ using Net = std::shared_ptr<NetImpl>;
 const std::vector<std::string>& model_names();
 // Builds the model; parameters are initialised as PyTorch would, from the current torch seed.
 Net make_model(const ModelSpec& spec, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes);
+// The model as one string NAME:C:H:W:CLASSES[:WIDTHS:ACTIVATION] (WIDTHS like 256x128, "-" for none),
+// stored in checkpoints (attribute model_spec) so that scripts/python/curvlab_checkpoint.py can
+// rebuild the PyTorch twin without knowing the job file's defaults.
+std::string model_spec_string(const ModelSpec& spec, const std::vector<std::int64_t>& sample_shape,
+                              std::int64_t num_classes);
 
 }  // namespace curvlab

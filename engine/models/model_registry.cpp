@@ -33,4 +33,17 @@ Net make_model(const ModelSpec& spec, const std::vector<std::int64_t>& sample_sh
   CURVLAB_THROW(ConfigError, "unknown model.name \"" + name + "\"; allowed: " + list);
 }
 
+std::string model_spec_string(const ModelSpec& spec, const std::vector<std::int64_t>& sample_shape,
+                              std::int64_t num_classes) {
+  std::string s = spec.name;
+  for (std::int64_t d : sample_shape) s += ":" + std::to_string(d);
+  s += ":" + std::to_string(num_classes);
+  if (spec.name == "mlp") {
+    std::string widths;
+    for (std::int64_t w : spec.widths) widths += (widths.empty() ? "" : "x") + std::to_string(w);
+    s += ":" + (widths.empty() ? std::string("-") : widths) + ":" + spec.activation;
+  }
+  return s;
+}
+
 }  // namespace curvlab

@@ -366,6 +366,7 @@ TrainResult Trainer::run() {
   progress.finish();
 
   result.steps = s.step;
+  result.stopped = stopped_early;
   result.epochs = s.epoch_progress();
   result.wall_time = s.wall();
   result.results_path = s.paths.results;

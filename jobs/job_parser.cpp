@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cluster/slurm_time.h"
 #include "engine/error.h"
 #include "jobs/overrides.h"
 #include "jobs/section_reader.h"
@@ -34,6 +35,7 @@ const std::vector<std::string> kModelModes = {"eval", "train"};
 const std::vector<std::string> kTraceParallel = {"data", "samples"};
 const std::vector<std::string> kEigenMethods = {"lanczos", "power"};
 const std::vector<std::string> kGranularities = {"channel", "group", "tensor"};
+const std::vector<std::string> kLaunchers = {"srun", "mpirun"};
 
 // ---- one reader per section; each key's range lives next to its read ----
 
@@ -165,6 +167,29 @@ void read_quant(SectionReader& r, JobSpec& spec) {
   r.integer("eval_samples", q.eval_samples, Range::at_least(0));
 }
 
+void read_cluster(SectionReader& r, JobSpec& spec) {
+  ClusterSpec& c = spec.cluster;
+  r.integer("nodes", c.nodes, Range::at_least(1));
+  r.integer("tasks_per_node", c.tasks_per_node, Range::at_least(1));
+  r.integer("gpus_per_node", c.gpus_per_node, Range::at_least(0));
+  r.integer("cpus_per_task", c.cpus_per_task, Range::at_least(0));
+  r.string("time", c.time, /*allow_empty=*/false);
+  r.string("partition", c.partition);
+  r.string("account", c.account);
+  r.string("qos", c.qos);
+  r.string("mem", c.mem);
+  r.choice("launcher", c.launcher, kLaunchers);
+  r.string("srun_mpi", c.srun_mpi, /*allow_empty=*/false);
+  r.string_list("mpirun_args", c.mpirun_args);
+  r.integer("signal_seconds", c.signal_seconds, Range::at_least(0));
+  r.boolean("requeue", c.requeue);
+  r.integer("array_throttle", c.array_throttle, Range::at_least(0));
+  r.string_list("modules", c.modules);
+  r.string_list("setup", c.setup);
+  r.string_list("sbatch", c.sbatch);
+  r.string("executable", c.executable);
+}
+
 struct SectionParser {
   const char* name;
   void (*read)(SectionReader&, JobSpec&);
@@ -173,6 +198,7 @@ const SectionParser kSections[] = {
     {"job", read_job}, {"data", read_data}, {"model", read_model},
     {"train", read_train}, {"comm", read_comm}, {"kfac", read_kfac},
     {"hessian", read_hessian}, {"quant", read_quant},
+    {"cluster", read_cluster},
 };
 
 // [hessian] / [quant] rules (each error points at the key to change).
@@ -279,6 +305,42 @@ void check_cross_rules(const JobSpec& spec) {
   }
 }
 
+// [cluster] keys that must agree with each other (and be safe to paste into a shell script).
+void check_cluster_rules(const JobSpec& spec) {
+  const ClusterSpec& c = spec.cluster;
+  const std::int64_t limit = slurm_time_seconds(c.time);
+  if (limit < 0) {
+    throw_config_error(spec.where("cluster.time"),
+                       "cluster.time must be a Slurm time limit: minutes, MM:SS, HH:MM:SS or "
+                       "D-HH:MM:SS, greater than 0 (got \"" + c.time + "\"); e.g. time = \"04:00:00\"");
+  }
+  if (c.signal_seconds >= limit) {
+    throw_config_error(spec.where("cluster.signal_seconds"),
+                       "cluster.signal_seconds must be shorter than cluster.time (got " +
+                           std::to_string(c.signal_seconds) + " s warning for a " + c.time +
+                           " limit); the warning comes signal_seconds before the end, so lower it or "
+                           "raise cluster.time");
+  }
+  const std::pair<const char*, const std::string*> names[] = {
+      {"partition", &c.partition}, {"account", &c.account}, {"qos", &c.qos}, {"mem", &c.mem}, {"srun_mpi", &c.srun_mpi}};
+  for (const auto& [key, value] : names) {
+    for (char ch : *value) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && std::string("-_.,+").find(ch) == std::string::npos) {
+        throw_config_error(spec.where(std::string("cluster.") + key),
+                           std::string("cluster.") + key + " may hold only letters, digits and - _ . , + (got \"" +
+                               *value + "\")");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < c.sbatch.size(); ++i) {
+    if (c.sbatch[i].rfind("--", 0) != 0 && c.sbatch[i].rfind("-", 0) != 0) {
+      throw_config_error(spec.where("cluster.sbatch"),
+                         "cluster.sbatch[" + std::to_string(i) + "] must be an sbatch option such as "
+                         "\"--mail-type=END\" (without \"#SBATCH\"); got \"" + c.sbatch[i] + "\"");
+    }
+  }
+}
+
 // Runs every section reader over `root` (null: an empty file), then the unknown-key and cross checks.
 void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   SectionReader top(ctx, root, "");
@@ -286,6 +348,7 @@ void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   top.check_unknown_keys();
   check_cross_rules(spec);
   check_hessian_rules(spec);
+  check_cluster_rules(spec);
 }
 
 }  // namespace
@@ -356,6 +419,7 @@ const std::vector<std::string>& allowed_values(const std::string& dotted_key) {
   if (dotted_key == "hessian.trace_parallel") return kTraceParallel;
   if (dotted_key == "hessian.eigen_method") return kEigenMethods;
   if (dotted_key == "quant.granularity") return kGranularities;
+  if (dotted_key == "cluster.launcher") return kLaunchers;
   return kNone;
 }
 

@@ -13,6 +13,9 @@ namespace curvlab {
 
 struct RunOptions {
   RunMode mode = RunMode::kFresh;
+  // --auto-resume: resume the run in job.output_dir when there is one, else start it (what a
+  // requeued Slurm job needs). Overrides `mode`.
+  bool auto_resume = false;
   bool quiet = false;
 };
 

@@ -64,6 +64,44 @@ backend = "local"
 bucket_mb = 4.0
 first_bucket_mb = 0.5
 sync_batchnorm = true
+[hessian]
+checkpoint = "runs/x"
+split = "test"
+samples = 64
+batch_size = 32
+model_mode = "train"
+cache_graph = false
+trace = true
+eigenvalues = true
+density = false
+hawq = true
+per_layer = false
+trace_parallel = "samples"
+trace_tol = 0.05
+trace_min_samples = 4
+trace_max_samples = 40
+top_k = 2
+eigen_method = "power"
+eigen_tol = 1e-5
+eigen_max_iter = 50
+slq_runs = 3
+slq_steps = 20
+slq_sigma = 0.01
+density_points = 200
+plots = false
+track_every_epochs = 0
+track_every_steps = 10
+[quant]
+bits = [2, 4, 8]
+granularity = "group"
+groups = 2
+percentile = 99.5
+fix_first_last = false
+fixed_bits = 6
+budget_mb = 0.5
+budget_avg_bits = 3.0
+eval_points = 1
+eval_samples = 100
 )";
 
 TEST(JobParser, MinimalFileKeepsEveryDefault) {
@@ -190,7 +228,8 @@ TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
   EXPECT_LT(pos("train"), pos("train.lr_schedule"));
   EXPECT_LT(pos("train.lr_schedule"), pos("train.lr_schedule.kind"));
   EXPECT_LT(pos("train.lr_schedule.min_lr"), pos("comm"));
-  EXPECT_EQ(keys.back(), "comm.sync_batchnorm");
+  EXPECT_LT(pos("comm.sync_batchnorm"), pos("hessian"));
+  EXPECT_EQ(keys.back(), "quant.eval_samples");
 }
 
 TEST(JobParser, IntegersAreAcceptedWhereNumbersAreExpected) {

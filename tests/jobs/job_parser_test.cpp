@@ -78,6 +78,44 @@ inv_dtype = "float64"
 skip_layers = ["fc2", "conv2d"]
 grad_worker_fraction = 0.5
 bucket_mb = 8
+[hessian]
+checkpoint = "runs/x"
+split = "test"
+samples = 64
+batch_size = 32
+model_mode = "train"
+cache_graph = false
+trace = true
+eigenvalues = true
+density = false
+hawq = true
+per_layer = false
+trace_parallel = "samples"
+trace_tol = 0.05
+trace_min_samples = 4
+trace_max_samples = 40
+top_k = 2
+eigen_method = "power"
+eigen_tol = 1e-5
+eigen_max_iter = 50
+slq_runs = 3
+slq_steps = 20
+slq_sigma = 0.01
+density_points = 200
+plots = false
+track_every_epochs = 0
+track_every_steps = 10
+[quant]
+bits = [2, 4, 8]
+granularity = "group"
+groups = 2
+percentile = 99.5
+fix_first_last = false
+fixed_bits = 6
+budget_mb = 0.5
+budget_avg_bits = 3.0
+eval_points = 1
+eval_samples = 100
 )";
 
 TEST(JobParser, MinimalFileKeepsEveryDefault) {
@@ -218,7 +256,10 @@ TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
   EXPECT_LT(pos("train.lr_schedule"), pos("train.lr_schedule.kind"));
   EXPECT_LT(pos("train.lr_schedule.min_lr"), pos("comm"));
   EXPECT_LT(pos("comm.sync_batchnorm"), pos("kfac"));
-  EXPECT_EQ(keys.back(), "kfac.bucket_mb");
+  EXPECT_LT(pos("kfac.bucket_mb"), pos("hessian"));
+  EXPECT_LT(pos("hessian.track_every_steps"), pos("quant"));
+  EXPECT_LT(pos("quant.eval_samples"), pos("cluster"));
+  EXPECT_EQ(keys.back(), "cluster.executable");
 }
 
 TEST(JobParser, IntegersAreAcceptedWhereNumbersAreExpected) {

@@ -64,6 +64,26 @@ backend = "local"
 bucket_mb = 4.0
 first_bucket_mb = 0.5
 sync_batchnorm = true
+[cluster]
+nodes = 2
+tasks_per_node = 4
+gpus_per_node = 4
+cpus_per_task = 8
+time = "04:00:00"
+partition = "gpu"
+account = "proj"
+qos = "normal"
+mem = "64G"
+launcher = "mpirun"
+srun_mpi = "pmix"
+mpirun_args = ["--bind-to", "none"]
+signal_seconds = 90
+requeue = false
+array_throttle = 3
+modules = ["cuda"]
+setup = ["export A=1"]
+sbatch = ["--exclusive"]
+executable = "/opt/curvlab"
 )";
 
 TEST(JobParser, MinimalFileKeepsEveryDefault) {
@@ -190,7 +210,8 @@ TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
   EXPECT_LT(pos("train"), pos("train.lr_schedule"));
   EXPECT_LT(pos("train.lr_schedule"), pos("train.lr_schedule.kind"));
   EXPECT_LT(pos("train.lr_schedule.min_lr"), pos("comm"));
-  EXPECT_EQ(keys.back(), "comm.sync_batchnorm");
+  EXPECT_LT(pos("comm.sync_batchnorm"), pos("cluster"));
+  EXPECT_EQ(keys.back(), "cluster.executable");
 }
 
 TEST(JobParser, IntegersAreAcceptedWhereNumbersAreExpected) {

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "algorithms/kfac/kfac_preconditioner.h"
+#include "algorithms/hessian/tracker.h"
 #include "algorithms/optim/optimizer.h"
 #include "algorithms/schedules/lr_schedule.h"
 #include "comm/reducer.h"
@@ -16,6 +18,7 @@
 #include "engine/data/loader.h"
 #include "engine/error.h"
 #include "engine/metrics.h"
+#include "engine/models/batchnorm.h"
 #include "engine/models/model.h"
 #include "engine/progress.h"
 #include "engine/seeding.h"
@@ -53,10 +56,12 @@ struct Trainer::State {
   Net model;
   NamedParams params;
   std::unique_ptr<Optimizer> optimizer;
+  std::unique_ptr<KfacPreconditioner> kfac;  // train.optimizer = "kfac": preconditions .grad() before the SGD step
   std::unique_ptr<GradReducer> reducer;
   std::unique_ptr<Loader> loader;
   std::unique_ptr<Checkpointer> checkpointer;
   RunMetrics metrics;
+  std::unique_ptr<CurvatureTracker> tracker;  // [hessian] track_every_*: curvature at evaluations
 
   std::int64_t step = 0;
   std::int64_t planned_steps = 0;
@@ -98,14 +103,23 @@ void Trainer::State::build() {
   torch::manual_seed(derive_seed(seed, "model_init"));
   model = make_model(spec.model, data.sample_shape, data.num_classes);
   for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  if (spec.comm.sync_batchnorm && comm->size() > 1) {
+    CURVLAB_CHECK(spec.train.batch_size >= comm->size(), ConfigError,
+                  spec.where("comm.sync_batchnorm").str() + ": comm.sync_batchnorm needs every rank to hold samples, "
+                      "but train.batch_size (" + std::to_string(spec.train.batch_size) + ") is smaller than the " +
+                      std::to_string(comm->size()) + " ranks; raise the batch size or use fewer ranks");
+    set_sync_batchnorm(*model, comm);
+  }
   broadcast_model();
   optimizer = make_optimizer(spec.train, params);
+  if (spec.train.optimizer == "kfac") kfac = std::make_unique<KfacPreconditioner>(spec.kfac, *model, comm);
   ReducerOptions ropts;
   ropts.bucket_mb = spec.comm.bucket_mb;
   ropts.first_bucket_mb = spec.comm.first_bucket_mb;
   reducer = std::make_unique<GradReducer>(comm, params, ropts);
   loader = std::make_unique<Loader>(data.train, seed, comm->rank(), comm->size(), spec.train.drop_last);
   checkpointer = std::make_unique<Checkpointer>(paths.checkpoints, spec.train.keep_last);
+  if (CurvatureTracker::enabled(spec)) tracker = std::make_unique<CurvatureTracker>(spec, comm);
 
   const std::int64_t per_epoch = loader->batches_per_epoch(spec.train.batch_size);
   if (spec.train.steps > 0) {
@@ -128,6 +142,7 @@ void Trainer::State::broadcast_model() {
 void Trainer::State::save_all(StateWriter& w) const {
   for (const auto& [name, t] : state_dict(*model)) w.write_tensor("model/" + name, t.detach());
   optimizer->save_state(w, "optimizer");
+  if (kfac) kfac->save_state(w, "kfac");
   w.write_int("trainer/step", step);
   w.write_int("trainer/epoch", loader->epoch());
   w.write_int("trainer/position", loader->position());
@@ -150,6 +165,7 @@ void Trainer::State::save_checkpoint() {
   // Every rank's CPU generator state is gathered to rank 0 (same size on every rank).
   torch::Tensor rng = at::detail::getDefaultCPUGenerator().get_state();
   std::vector<torch::Tensor> rngs = comm->allgather(rng);
+  if (kfac) kfac->gather_for_checkpoint();  // collective: rank 0 gets every K-FAC decomposition
   if (is_root()) {
     const std::map<std::string, std::string> attrs = {
         {"job_text", spec.source_text}, {"job_file", spec.source_path}, {"curvlab_version", CURVLAB_VERSION},
@@ -196,6 +212,7 @@ bool Trainer::State::resume() {
     t.copy_(v);
   }
   optimizer->load_state(*in, "optimizer");
+  if (kfac) kfac->load_state(*in, "kfac");
   step = in->read_int("trainer/step");
   loader->set_state(in->read_int("trainer/epoch"), in->read_int("trainer/position"));
   loss_since_eval = in->read_double("trainer/loss_since_eval");
@@ -236,6 +253,7 @@ std::pair<double, double> Trainer::State::evaluate() {
 
 void Trainer::State::record_eval() {
   auto [test_loss, test_acc] = evaluate();
+  if (tracker) tracker->on_eval(model, data.train, step, epoch_progress());
   const double train_loss = steps_since_eval > 0 ? loss_since_eval / steps_since_eval : std::nan("");
   metrics.evals.append({static_cast<double>(step), epoch_progress(), train_loss, test_loss, test_acc, wall()});
   loss_since_eval = 0;
@@ -285,6 +303,7 @@ TrainResult Trainer::run() {
     // Forward/backward on this rank's slice; the reducer turns per-rank gradients of the local
     // mean loss, weighted by local/global samples, into the global-batch mean gradient.
     s.reducer->prepare(static_cast<double>(b.local_size) / static_cast<double>(b.global_size));
+    if (s.kfac) s.kfac->begin_step(epoch_at_start);  // capture on at factor-update steps
     double loss_sum = 0, correct = 0;
     if (b.local_size > 0) {
       torch::Tensor logits = s.model->forward(b.inputs);  // [local, classes]
@@ -293,6 +312,7 @@ TrainResult Trainer::run() {
       loss_sum = loss.item<double>() * static_cast<double>(b.local_size);
       correct = logits.detach().argmax(1).eq(b.targets).sum().item<double>();
     }
+    if (s.kfac) s.kfac->after_backward(b.local_size, b.global_size);  // factor allreduce, overlapped
     s.reducer->finalize();
     double step_loss = loss_sum, step_acc = correct;
     if (s.comm->size() > 1) {
@@ -310,6 +330,7 @@ TrainResult Trainer::run() {
                                        "); the run stopped without writing a checkpoint. Lower train.lr, add "
                                        "train.lr_schedule.warmup_epochs, or check the data");
     }
+    if (s.kfac) s.kfac->precondition(lr);  // .grad() <- K-FAC-preconditioned, KL-clipped
     s.optimizer->step();
     ++s.step;
     s.loss_since_eval += step_loss;

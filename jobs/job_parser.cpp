@@ -20,14 +20,21 @@
 namespace curvlab {
 namespace {
 
-const std::vector<std::string> kJobKinds = {"train"};
+const std::vector<std::string> kJobKinds = {"train", "hessian"};
 const std::vector<std::string> kDatasets = {"fashion-mnist", "mnist", "cifar10", "synthetic"};
 const std::vector<std::string> kModels = {"mlp",      "lenet5",   "convnet",  "resnet20",
                                           "resnet32", "resnet44", "resnet56", "resnet110"};
 const std::vector<std::string> kActivations = {"relu", "tanh", "gelu", "sigmoid"};
-const std::vector<std::string> kOptimizers = {"sgd"};
+const std::vector<std::string> kOptimizers = {"sgd", "kfac"};
+const std::vector<std::string> kKfacMethods = {"eigen", "inverse"};
+const std::vector<std::string> kKfacDtypes = {"float32", "float64"};
 const std::vector<std::string> kLrSchedules = {"constant", "step", "cosine"};
 const std::vector<std::string> kBackends = {"auto", "mpi", "nccl", "local"};
+const std::vector<std::string> kSplits = {"train", "test"};
+const std::vector<std::string> kModelModes = {"eval", "train"};
+const std::vector<std::string> kTraceParallel = {"data", "samples"};
+const std::vector<std::string> kEigenMethods = {"lanczos", "power"};
+const std::vector<std::string> kGranularities = {"channel", "group", "tensor"};
 const std::vector<std::string> kLaunchers = {"srun", "mpirun"};
 
 // ---- one reader per section; each key's range lives next to its read ----
@@ -99,6 +106,67 @@ void read_comm(SectionReader& r, JobSpec& spec) {
   r.boolean("sync_batchnorm", c.sync_batchnorm);
 }
 
+void read_kfac(SectionReader& r, JobSpec& spec) {
+  KfacSpec& k = spec.kfac;
+  r.number("damping", k.damping, Range::above(0));
+  r.number("factor_decay", k.factor_decay, Range::between(0, 1, /*hi_open=*/true));
+  r.number("kl_clip", k.kl_clip, Range::at_least(0));
+  r.integer("factor_update_freq", k.factor_update_freq, Range::at_least(1));
+  r.integer("inv_update_freq", k.inv_update_freq, Range::at_least(1));
+  r.choice("method", k.method, kKfacMethods);
+  r.number_list("damping_milestones", k.damping_milestones, Range::at_least(0));
+  r.number("damping_gamma", k.damping_gamma, Range::above(0));
+  r.choice("factor_dtype", k.factor_dtype, kKfacDtypes);
+  r.choice("inv_dtype", k.inv_dtype, kKfacDtypes);
+  r.string_list("skip_layers", k.skip_layers);
+  r.number("grad_worker_fraction", k.grad_worker_fraction, Range::between(0, 1, /*hi_open=*/false));
+  r.number("bucket_mb", k.bucket_mb, Range::above(0));
+}
+
+void read_hessian(SectionReader& r, JobSpec& spec) {
+  HessianSpec& h = spec.hessian;
+  r.string("checkpoint", h.checkpoint);
+  r.choice("split", h.split, kSplits);
+  r.integer("samples", h.samples, Range::at_least(0));
+  r.integer("batch_size", h.batch_size, Range::at_least(1));
+  r.choice("model_mode", h.model_mode, kModelModes);
+  r.boolean("cache_graph", h.cache_graph);
+  r.boolean("trace", h.trace);
+  r.boolean("eigenvalues", h.eigenvalues);
+  r.boolean("density", h.density);
+  r.boolean("hawq", h.hawq);
+  r.boolean("per_layer", h.per_layer);
+  r.choice("trace_parallel", h.trace_parallel, kTraceParallel);
+  r.number("trace_tol", h.trace_tol, Range::at_least(0));
+  r.integer("trace_min_samples", h.trace_min_samples, Range::at_least(2));
+  r.integer("trace_max_samples", h.trace_max_samples, Range::at_least(2));
+  r.integer("top_k", h.top_k, Range::at_least(1));
+  r.choice("eigen_method", h.eigen_method, kEigenMethods);
+  r.number("eigen_tol", h.eigen_tol, Range::above(0));
+  r.integer("eigen_max_iter", h.eigen_max_iter, Range::at_least(1));
+  r.integer("slq_runs", h.slq_runs, Range::at_least(1));
+  r.integer("slq_steps", h.slq_steps, Range::at_least(2));
+  r.number("slq_sigma", h.slq_sigma, Range::at_least(0));
+  r.integer("density_points", h.density_points, Range::at_least(10));
+  r.boolean("plots", h.plots);
+  r.integer("track_every_epochs", h.track_every_epochs, Range::at_least(0));
+  r.integer("track_every_steps", h.track_every_steps, Range::at_least(0));
+}
+
+void read_quant(SectionReader& r, JobSpec& spec) {
+  QuantSpec& q = spec.quant;
+  r.integer_list("bits", q.bits, Range::between(2, 16, /*hi_open=*/false));
+  r.choice("granularity", q.granularity, kGranularities);
+  r.integer("groups", q.groups, Range::at_least(1));
+  r.number("percentile", q.percentile, Range::between(50, 100, /*hi_open=*/false));
+  r.boolean("fix_first_last", q.fix_first_last);
+  r.integer("fixed_bits", q.fixed_bits, Range::between(2, 16, /*hi_open=*/false));
+  r.number("budget_mb", q.budget_mb, Range::at_least(0));
+  r.number("budget_avg_bits", q.budget_avg_bits, Range::between(1, 32, /*hi_open=*/false));
+  r.integer("eval_points", q.eval_points, Range::at_least(0));
+  r.integer("eval_samples", q.eval_samples, Range::at_least(0));
+}
+
 void read_cluster(SectionReader& r, JobSpec& spec) {
   ClusterSpec& c = spec.cluster;
   r.integer("nodes", c.nodes, Range::at_least(1));
@@ -128,8 +196,52 @@ struct SectionParser {
 };
 const SectionParser kSections[] = {
     {"job", read_job}, {"data", read_data}, {"model", read_model},
-    {"train", read_train}, {"comm", read_comm}, {"cluster", read_cluster},
+    {"train", read_train}, {"comm", read_comm}, {"kfac", read_kfac},
+    {"hessian", read_hessian}, {"quant", read_quant},
+    {"cluster", read_cluster},
 };
+
+// [hessian] / [quant] rules (each error points at the key to change).
+void check_hessian_rules(const JobSpec& spec) {
+  const HessianSpec& h = spec.hessian;
+  if (spec.job.kind == "hessian") {
+    if (h.checkpoint.empty()) {
+      throw_config_error(spec.where("hessian"),
+                         "job.kind = \"hessian\" needs hessian.checkpoint: a checkpoint file written by a train "
+                         "job (runs/NAME/checkpoints/ckpt_00000100.h5) or a run directory (its newest valid "
+                         "checkpoint is used)");
+    }
+    if (!h.trace && !h.eigenvalues && !h.density && !h.hawq) {
+      throw_config_error(spec.where("hessian.trace"),
+                         "the hessian job computes nothing: set at least one of hessian.trace, "
+                         "hessian.eigenvalues, hessian.density, hessian.hawq to true");
+    }
+    if (h.hawq && !h.trace) {
+      throw_config_error(spec.where("hessian.hawq"),
+                         "hessian.hawq = true needs the per-layer traces: set hessian.trace = true");
+    }
+  }
+  if (h.trace_min_samples > h.trace_max_samples) {
+    throw_config_error(spec.where("hessian.trace_min_samples"),
+                       "hessian.trace_min_samples must be <= hessian.trace_max_samples (got " +
+                           std::to_string(h.trace_min_samples) + " > " + std::to_string(h.trace_max_samples) + ")");
+  }
+  if (h.track_every_epochs > 0 && h.track_every_steps > 0) {
+    throw_config_error(spec.where("hessian.track_every_steps"),
+                       "set only one of hessian.track_every_epochs and hessian.track_every_steps");
+  }
+  const QuantSpec& q = spec.quant;
+  if (q.bits.empty()) {
+    throw_config_error(spec.where("quant.bits"), "quant.bits must list at least one bit width, e.g. [2, 3, 4, 8]");
+  }
+  for (std::size_t i = 1; i < q.bits.size(); ++i) {
+    if (!(q.bits[i] > q.bits[i - 1])) {
+      throw_config_error(spec.where("quant.bits"), "quant.bits must be strictly increasing (got " +
+                                                       std::to_string(q.bits[i - 1]) + " then " +
+                                                       std::to_string(q.bits[i]) + ")");
+    }
+  }
+}
 
 // ---- rules that tie several keys together (each error points at the key to change) ----
 
@@ -166,6 +278,14 @@ void check_cross_rules(const JobSpec& spec) {
                          "train.lr_schedule.milestones must be strictly increasing (got " +
                              format_number(s.milestones[i - 1]) + " then " +
                              format_number(s.milestones[i]) + ")");
+    }
+  }
+  const auto& dm = spec.kfac.damping_milestones;
+  for (std::size_t i = 1; i < dm.size(); ++i) {
+    if (!(dm[i] > dm[i - 1])) {
+      throw_config_error(spec.where("kfac.damping_milestones"),
+                         "kfac.damping_milestones must be strictly increasing (got " + format_number(dm[i - 1]) +
+                             " then " + format_number(dm[i]) + ")");
     }
   }
   if (s.kind == "step" && s.milestones.empty()) {
@@ -227,6 +347,7 @@ void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   for (const auto& section : kSections) section.read(top.section(section.name), spec);
   top.check_unknown_keys();
   check_cross_rules(spec);
+  check_hessian_rules(spec);
   check_cluster_rules(spec);
 }
 
@@ -291,6 +412,13 @@ const std::vector<std::string>& allowed_values(const std::string& dotted_key) {
   if (dotted_key == "train.optimizer") return kOptimizers;
   if (dotted_key == "train.lr_schedule.kind") return kLrSchedules;
   if (dotted_key == "comm.backend") return kBackends;
+  if (dotted_key == "kfac.method") return kKfacMethods;
+  if (dotted_key == "kfac.factor_dtype" || dotted_key == "kfac.inv_dtype") return kKfacDtypes;
+  if (dotted_key == "hessian.split") return kSplits;
+  if (dotted_key == "hessian.model_mode") return kModelModes;
+  if (dotted_key == "hessian.trace_parallel") return kTraceParallel;
+  if (dotted_key == "hessian.eigen_method") return kEigenMethods;
+  if (dotted_key == "quant.granularity") return kGranularities;
   if (dotted_key == "cluster.launcher") return kLaunchers;
   return kNone;
 }

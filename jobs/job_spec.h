@@ -19,7 +19,7 @@ struct SourceLocation {
 
 struct JobSection {
   std::string name = "run";
-  std::string kind = "train";            // train (more kinds come with later issues)
+  std::string kind = "train";            // train | hessian (more kinds come with later issues)
   std::string output_dir;                // required; relative paths are relative to the working dir
   std::uint64_t seed = 0;
 };
@@ -57,7 +57,7 @@ struct TrainSpec {
   std::int64_t steps = 0;                  // > 0 overrides epochs
   std::int64_t batch_size = 128;           // GLOBAL batch size
   bool drop_last = false;
-  std::string optimizer = "sgd";           // sgd (kfac, lars with later issues)
+  std::string optimizer = "sgd";           // sgd | kfac (K-FAC-preconditioned SGD, options in [kfac])
   double lr = 0.1;
   double momentum = 0.9;
   double dampening = 0.0;
@@ -76,6 +76,68 @@ struct CommSpec {
   double bucket_mb = 25.0;                 // fusion bucket size
   double first_bucket_mb = 1.0;            // small first bucket, so communication starts early
   bool sync_batchnorm = false;
+};
+
+// K-FAC preconditioning (train.optimizer = "kfac"); conventions of gpauloski/kfac-pytorch (docs/kfac.md).
+struct KfacSpec {
+  double damping = 1e-3;                   // Tikhonov damping (eigen: added to dG dA^T; inverse: to G and A)
+  double factor_decay = 0.95;              // running average F <- decay F + (1 - decay) F_new
+  double kl_clip = 1e-3;                   // 0 disables the KL clip
+  std::int64_t factor_update_freq = 1;     // steps between factor updates
+  std::int64_t inv_update_freq = 1;        // steps between eigendecompositions / inverses
+  std::string method = "eigen";            // eigen | inverse
+  std::vector<double> damping_milestones;  // epochs at which damping *= damping_gamma
+  double damping_gamma = 0.5;
+  std::string factor_dtype = "float32";    // float32 | float64: running factors
+  std::string inv_dtype = "float32";       // float32 | float64: decompositions and preconditioning
+  std::vector<std::string> skip_layers;    // layer names ("fc2", "layer1.0.conv1") or kinds (linear, conv2d)
+  double grad_worker_fraction = 1.0;       // [0, 1]: 1 comm-optimal, 0 (= 1/N) memory-optimal
+  double bucket_mb = 25.0;                 // factor allreduce fusion buffers
+};
+
+// [hessian]: Hessian analysis of a checkpoint (job kind "hessian"), and curvature tracking during
+// training (job kind "train", track_every_*). See docs/hessian.md.
+struct HessianSpec {
+  std::string checkpoint;                  // hessian job: a checkpoint file, or a run directory
+  std::string split = "train";             // train | test: where the samples come from
+  std::int64_t samples = 1000;             // the first N samples of the split; 0 = the whole split
+  std::int64_t batch_size = 256;           // samples per forward/backward on one rank
+  std::string model_mode = "eval";         // eval (batch norm running statistics) | train
+  bool cache_graph = true;                 // keep the gradient graph between products
+  bool trace = true;                       // Hutchinson trace (total and per layer)
+  bool eigenvalues = true;                 // top-k eigenvalues (whole model, and per layer)
+  bool density = true;                     // SLQ spectral density
+  bool hawq = false;                       // HAWQ-V2 bit allocation ([quant] section)
+  bool per_layer = true;                   // per-layer eigenvalues (traces are always per layer)
+  std::string trace_parallel = "data";     // data | samples
+  double trace_tol = 1e-2;                 // relative standard error at which to stop
+  std::int64_t trace_min_samples = 10;
+  std::int64_t trace_max_samples = 200;
+  std::int64_t top_k = 3;
+  std::string eigen_method = "lanczos";    // lanczos | power
+  double eigen_tol = 1e-3;
+  std::int64_t eigen_max_iter = 100;
+  std::int64_t slq_runs = 5;
+  std::int64_t slq_steps = 50;
+  double slq_sigma = 0.0;                  // 0 = 1% of the spread of the Ritz values
+  std::int64_t density_points = 1000;
+  bool plots = true;                       // gnuplot PNG + SVG next to the results
+  std::int64_t track_every_epochs = 0;     // train jobs: top eigenvalue every N epochs (0 = off)
+  std::int64_t track_every_steps = 0;      // train jobs: ... or every N steps (at evaluations)
+};
+
+// [quant]: HAWQ-V2 mixed-precision bit allocation (hessian jobs with hessian.hawq = true).
+struct QuantSpec {
+  std::vector<std::int64_t> bits = {2, 3, 4, 8};  // candidate bit widths
+  std::string granularity = "channel";     // channel | group | tensor
+  std::int64_t groups = 4;                 // granularity = group: G groups of rows (Q-BERT)
+  double percentile = 100.0;               // clip range at this percentile of |w| (100 = max |w|)
+  bool fix_first_last = true;              // first and last layer fixed at fixed_bits
+  std::int64_t fixed_bits = 8;
+  double budget_mb = 0.0;                  // size budget of the quantized weights, MB (10^6 bytes)
+  double budget_avg_bits = 4.0;            // used when budget_mb = 0: average bits per weight
+  std::int64_t eval_points = 5;            // further frontier points to evaluate
+  std::int64_t eval_samples = 0;           // test samples for accuracy (0 = the whole test split)
 };
 
 // [cluster]: defaults for `curvlab submit` (Slurm batch scripts); `curvlab run` ignores them.
@@ -108,6 +170,9 @@ struct JobSpec {
   ModelSpec model;
   TrainSpec train;
   CommSpec comm;
+  KfacSpec kfac;
+  HessianSpec hessian;
+  QuantSpec quant;
   ClusterSpec cluster;
 
   std::string source_path;                 // the job file ("<string>" when parsed from text)

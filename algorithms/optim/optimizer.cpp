@@ -7,15 +7,16 @@
 namespace curvlab {
 
 const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> names = {"sgd"};
+  static const std::vector<std::string> names = {"sgd", "kfac"};
   return names;
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const TrainSpec& spec, const NamedParams& params) {
-  if (spec.optimizer == "sgd") {
+  // "kfac": the SGD step runs on gradients the trainer's KfacPreconditioner has preconditioned.
+  if (spec.optimizer == "sgd" || spec.optimizer == "kfac") {
     return std::make_unique<Sgd>(params, spec.lr, spec.momentum, spec.dampening, spec.weight_decay, spec.nesterov);
   }
-  CURVLAB_THROW(ConfigError, "unknown optimizer '" + spec.optimizer + "' (allowed: sgd)");
+  CURVLAB_THROW(ConfigError, "unknown optimizer '" + spec.optimizer + "' (allowed: sgd, kfac)");
 }
 
 }  // namespace curvlab

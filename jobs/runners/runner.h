@@ -27,5 +27,7 @@ const std::vector<std::string>& job_kinds();
 
 // The runner of kind "train" (jobs/runners/train_runner.cpp).
 int run_train_job(const JobSpec& spec, const RunOptions& options);
+// The runner of kind "hessian" (jobs/runners/hessian_runner.cpp).
+int run_hessian_job(const JobSpec& spec, const RunOptions& options);
 
 }  // namespace curvlab

@@ -59,8 +59,8 @@ const std::vector<BadCase>& bad_cases() {
        {"job.toml:4:1: unknown key 'data.lr' in [data]; did you mean 'train.lr' (in [train])?"}},
       {"BareKeyAtTopLevel", "lr = 0.1\n" + kJob, {},
        {"job.toml:1:1: unknown key 'lr' at the top level; did you mean 'train.lr' (in [train])?"}},
-      {"FutureSectionKfac", kJob + "[kfac]\ndamping = 1e-3\n", {},
-       {"job.toml:3:2: unknown key 'kfac' at the top level",
+      {"FutureSectionLars", kJob + "[lars]\ntrust = 1e-3\n", {},
+       {"job.toml:3:2: unknown key 'lars' at the top level",
         "the job file has the sections [job], [data], [model], [train], [comm]"}},
       {"UnknownScheduleKey", kJob + "[train.lr_schedule]\ngama = 0.5\n", {},
        {"job.toml:4:1: unknown key 'train.lr_schedule.gama' in [train.lr_schedule]; "
@@ -170,7 +170,7 @@ const std::vector<BadCase>& bad_cases() {
        {"job.toml:4:8: model.name must be one of mlp, lenet5, convnet, resnet20, resnet32, "
         "resnet44, resnet56, resnet110 (got \"resnet21\"); did you mean \"resnet20\"?"}},
       {"OptimizerUnknown", kJob + "[train]\noptimizer = \"adam\"\n", {},
-       {"job.toml:4:13: train.optimizer must be one of sgd (got \"adam\")"}},
+       {"job.toml:4:13: train.optimizer must be one of sgd, kfac (got \"adam\")"}},
       {"OptimizerUpperCase", kJob + "[train]\noptimizer = \"SGD\"\n", {}, {"did you mean \"sgd\"?"}},
       {"ActivationNearMiss", kJob + "[model]\nactivation = \"tanhh\"\n", {},
        {"model.activation must be one of relu, tanh, gelu, sigmoid (got \"tanhh\"); did you mean "

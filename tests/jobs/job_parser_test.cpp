@@ -64,6 +64,58 @@ backend = "local"
 bucket_mb = 4.0
 first_bucket_mb = 0.5
 sync_batchnorm = true
+[kfac]
+damping = 0.002
+factor_decay = 0.9
+kl_clip = 0.01
+factor_update_freq = 10
+inv_update_freq = 100
+method = "inverse"
+damping_milestones = [2, 4]
+damping_gamma = 0.1
+factor_dtype = "float64"
+inv_dtype = "float64"
+skip_layers = ["fc2", "conv2d"]
+grad_worker_fraction = 0.5
+bucket_mb = 8
+[hessian]
+checkpoint = "runs/x"
+split = "test"
+samples = 100
+batch_size = 50
+model_mode = "eval"
+cache_graph = false
+trace = true
+eigenvalues = true
+density = false
+hawq = true
+per_layer = true
+trace_parallel = "samples"
+trace_tol = 0.01
+trace_min_samples = 4
+trace_max_samples = 64
+top_k = 2
+eigen_method = "power"
+eigen_tol = 1e-4
+eigen_max_iter = 50
+slq_runs = 2
+slq_steps = 20
+slq_sigma = 0.01
+density_points = 100
+plots = false
+track_every_epochs = 1
+track_every_steps = 0
+[quant]
+bits = [2, 4, 8]
+granularity = "group"
+groups = 4
+percentile = 99.9
+fix_first_last = true
+fixed_bits = 8
+budget_mb = 1.5
+budget_avg_bits = 4
+eval_points = 5
+eval_samples = 100
 [cluster]
 nodes = 2
 tasks_per_node = 4
@@ -183,6 +235,19 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_DOUBLE_EQ(s.comm.bucket_mb, 4.0);
   EXPECT_DOUBLE_EQ(s.comm.first_bucket_mb, 0.5);
   EXPECT_TRUE(s.comm.sync_batchnorm);
+  EXPECT_DOUBLE_EQ(s.kfac.damping, 0.002);
+  EXPECT_DOUBLE_EQ(s.kfac.factor_decay, 0.9);
+  EXPECT_DOUBLE_EQ(s.kfac.kl_clip, 0.01);
+  EXPECT_EQ(s.kfac.factor_update_freq, 10);
+  EXPECT_EQ(s.kfac.inv_update_freq, 100);
+  EXPECT_EQ(s.kfac.method, "inverse");
+  EXPECT_EQ(s.kfac.damping_milestones, (std::vector<double>{2, 4}));
+  EXPECT_DOUBLE_EQ(s.kfac.damping_gamma, 0.1);
+  EXPECT_EQ(s.kfac.factor_dtype, "float64");
+  EXPECT_EQ(s.kfac.inv_dtype, "float64");
+  EXPECT_EQ(s.kfac.skip_layers, (std::vector<std::string>{"fc2", "conv2d"}));
+  EXPECT_DOUBLE_EQ(s.kfac.grad_worker_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(s.kfac.bucket_mb, 8.0);
 }
 
 TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
@@ -210,7 +275,9 @@ TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
   EXPECT_LT(pos("train"), pos("train.lr_schedule"));
   EXPECT_LT(pos("train.lr_schedule"), pos("train.lr_schedule.kind"));
   EXPECT_LT(pos("train.lr_schedule.min_lr"), pos("comm"));
-  EXPECT_LT(pos("comm.sync_batchnorm"), pos("cluster"));
+  EXPECT_LT(pos("comm.sync_batchnorm"), pos("kfac"));
+  EXPECT_LT(pos("kfac.bucket_mb"), pos("hessian"));
+  EXPECT_LT(pos("quant.eval_samples"), pos("cluster"));
   EXPECT_EQ(keys.back(), "cluster.executable");
 }
 

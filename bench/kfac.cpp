@@ -1,0 +1,183 @@
+// K-FAC benchmarks (results: docs/performance.md, section "K-FAC").
+//
+//   bench_kfac step [model] [batch] [steps] [threads]
+//     One process: time per training step of SGD and of K-FAC at (factor, inverse) update
+//     frequencies (1, 1) and (10, 100), the same model, batch, data and threads, measured in the
+//     same run; prints ms/step and the ratio to SGD. A step = forward, backward, gradient reducer
+//     (local backend), K-FAC (capture, factors, decompositions, preconditioning), SGD step. The
+//     mean over `steps` steps after 3 warm-up steps, so the amortised cost of the (10, 100) setting
+//     is counted (steps should be a multiple of 100; (1, 1), where every step costs the same, runs
+//     max(5, steps / 10) steps). Correctness while timing: every loss finite,
+//     every gradient finite after preconditioning, the KL-clip factor in (0, 1].
+//   mpirun -np N bench_kfac inverse [model] [repeats]
+//     The inversion phase (eigendecompositions of every K-FAC block, split by the LPT assignment,
+//     plus the broadcasts that share them) on N ranks: median over `repeats` of the slowest rank's
+//     time, the blocks and cost share per rank. Correctness: every rank ends with the same
+//     preconditioned gradients (checksums allgathered and compared).
+// Inputs are random tensors of the data set's shape (Fashion-MNIST 1x28x28, CIFAR 3x32x32).
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "algorithms/kfac/kfac_preconditioner.h"
+#include "algorithms/optim/sgd.h"
+#include "comm/local/local_communicator.h"
+#include "comm/mpi/mpi_communicator.h"
+#include "comm/mpi/mpi_runtime.h"
+#include "comm/reducer.h"
+#include "engine/models/model.h"
+
+namespace {
+using namespace curvlab;
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::int64_t> shape_for(const std::string& model) {
+  return model.rfind("resnet", 0) == 0 ? std::vector<std::int64_t>{3, 32, 32} : std::vector<std::int64_t>{1, 28, 28};
+}
+
+Net build(const std::string& model) {
+  ModelSpec ms;
+  ms.name = model;
+  torch::manual_seed(0);
+  return make_model(ms, shape_for(model), 10);
+}
+
+// Mean ms per step of one configuration; kfac_freq {0, 0} = plain SGD.
+double time_steps(const std::string& model_name, std::int64_t batch, int steps, std::int64_t factor_freq,
+                  std::int64_t inv_freq, bool* ok) {
+  Net model = build(model_name);
+  model->train();
+  NamedParams params;
+  for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  auto comm = std::make_shared<LocalCommunicator>();
+  GradReducer reducer(comm, params, ReducerOptions{});
+  Sgd sgd(params, 0.01, 0.9, 0, 5e-4, false);
+  std::unique_ptr<KfacPreconditioner> kfac;
+  if (factor_freq > 0) {
+    KfacSpec ks;
+    ks.factor_update_freq = factor_freq;
+    ks.inv_update_freq = inv_freq;
+    kfac = std::make_unique<KfacPreconditioner>(ks, *model, comm);
+  }
+  torch::manual_seed(1);
+  auto shape = shape_for(model_name);
+  auto x = torch::randn({batch, shape[0], shape[1], shape[2]});
+  auto y = torch::randint(0, 10, {batch}, torch::kInt64);
+  Clock::time_point start;
+  for (int s = 0; s < steps + 3; ++s) {
+    if (s == 3) start = Clock::now();
+    reducer.prepare(1.0);
+    if (kfac) kfac->begin_step(0.0);
+    auto loss = torch::nn::functional::cross_entropy(model->forward(x), y);
+    loss.backward();
+    if (kfac) kfac->after_backward(batch, batch);
+    reducer.finalize();
+    if (kfac) {
+      kfac->precondition(0.01);
+      *ok = *ok && kfac->last_nu() > 0 && kfac->last_nu() <= 1;
+    }
+    *ok = *ok && std::isfinite(loss.item<double>());
+    sgd.step();
+  }
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count() / steps;
+  for (const auto& [name, p] : params) *ok = *ok && torch::isfinite(p).all().item<bool>();
+  return ms;
+}
+
+int run_step(int argc, char** argv) {
+  const std::string model = argc > 2 ? argv[2] : "convnet";
+  const std::int64_t batch = argc > 3 ? std::atoll(argv[3]) : 256;
+  const int steps = argc > 4 ? std::atoi(argv[4]) : 200;
+  const int threads = argc > 5 ? std::atoi(argv[5]) : 2;
+  torch::set_num_threads(threads);
+  std::printf("# bench_kfac step: model %s, batch %lld, %d timed steps, %d threads\n", model.c_str(),
+              static_cast<long long>(batch), steps, threads);
+  std::printf("%-8s %-10s %12s %10s %8s\n", "optim", "(f, inv)", "ms/step", "vs SGD", "ok");
+  bool ok = true;
+  const double sgd = time_steps(model, batch, steps, 0, 0, &ok);
+  std::printf("%-8s %-10s %12.2f %10.2f %8s\n", "sgd", "-", sgd, 1.0, ok ? "yes" : "NO");
+  int rc = ok ? 0 : 1;
+  for (auto [f, i] : {std::pair<int, int>{1, 1}, {10, 100}}) {
+    bool k_ok = true;
+    // (1, 1): every step costs the same, so a tenth of the steps (at least 5) is enough.
+    const int n = f == 1 ? std::max(5, steps / 10) : steps;
+    const double t = time_steps(model, batch, n, f, i, &k_ok);
+    char freq[32];
+    std::snprintf(freq, sizeof(freq), "(%d, %d)", f, i);
+    std::printf("%-8s %-10s %12.2f %10.2f %8s\n", "kfac", freq, t, t / sgd, k_ok ? "yes" : "NO");
+    rc |= k_ok ? 0 : 1;
+  }
+  return rc;
+}
+
+int run_inverse(int argc, char** argv) {
+  const std::string model_name = argc > 2 ? argv[2] : "resnet32";
+  const int repeats = argc > 3 ? std::atoi(argv[3]) : 5;
+  auto runtime = MpiRuntime::acquire();
+  int rc = 0;
+  {
+    auto comm = std::make_shared<MpiCommunicator>();
+    torch::set_num_threads(1);
+    Net model = build(model_name);
+    model->train();
+    KfacSpec ks;  // (1, 1): every precondition() decomposes
+    KfacPreconditioner kfac(ks, *model, comm);
+    auto shape = shape_for(model_name);
+    torch::manual_seed(2);  // same data on every rank: the gradients need no reducer here
+    auto x = torch::randn({32, shape[0], shape[1], shape[2]});
+    auto y = torch::randint(0, 10, {32}, torch::kInt64);
+    std::vector<double> times;
+    torch::Tensor checksum;
+    for (int r = 0; r < repeats + 1; ++r) {
+      for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+      kfac.begin_step(0.0);
+      torch::nn::functional::cross_entropy(model->forward(x), y).backward();
+      kfac.after_backward(32, 32 * comm->size());  // every rank holds one slice of the global batch
+      comm->barrier();
+      kfac.precondition(0.01);
+      const double t = comm->allreduce_scalar(kfac.last_inverse_seconds(), ReduceOp::kMax);
+      if (r > 0) times.push_back(t);  // the first includes allocation
+      std::vector<torch::Tensor> g;
+      for (auto& p : model->parameters()) g.push_back(p.grad().reshape(-1).to(torch::kFloat64));
+      checksum = torch::cat(g).sum().reshape({1});
+    }
+    auto all = comm->allgather(checksum);
+    bool same = true;
+    for (const auto& c : all) same = same && torch::equal(c, all[0]);
+    std::sort(times.begin(), times.end());
+    const auto& as = kfac.assignment();
+    if (comm->rank() == 0) {
+      double total = 0;
+      for (double l : as.load) total += l;
+      std::printf("# bench_kfac inverse: model %s, %zu K-FAC blocks, 1 thread per rank\n", model_name.c_str(),
+                  kfac.blocks().size());
+      std::printf("ranks %d: inversion phase %.2f ms (median of %d, slowest rank); same result on all ranks: %s\n",
+                  comm->size(), 1e3 * times[times.size() / 2], repeats, same ? "yes" : "NO");
+      for (int r = 0; r < comm->size(); ++r) {
+        int n = 0;
+        for (int o : as.owner) n += o == r;
+        std::printf("  rank %d: %d blocks, %.1f%% of the n^3 cost\n", r, n, 100.0 * as.load[r] / total);
+      }
+    }
+    rc = same ? 0 : 1;
+    comm->barrier();
+  }
+  runtime.reset();
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "step";
+  if (mode == "step") return run_step(argc, argv);
+  if (mode == "inverse") return run_inverse(argc, argv);
+  std::fprintf(stderr, "usage: bench_kfac step [model] [batch] [steps] [threads]\n"
+                       "       mpirun -np N bench_kfac inverse [model] [repeats]\n");
+  return 2;
+}

@@ -179,7 +179,7 @@ const std::vector<BadCase>& bad_cases() {
        {"job.toml:4:8: train.lr_schedule.kind must be one of constant, step, cosine (got "
         "\"cosin\"); did you mean \"cosine\"?"}},
       {"JobKindNearMiss", "[job]\nkind = \"trian\"\noutput_dir = \"o\"\n", {},
-       {"job.toml:2:8: job.kind must be one of train (got \"trian\"); did you mean \"train\"?"}},
+       {"job.toml:2:8: job.kind must be one of train, hessian (got \"trian\"); did you mean \"train\"?"}},
       {"BackendNearMiss", kJob + "[comm]\nbackend = \"ncl\"\n", {},
        {"job.toml:4:11: comm.backend must be one of auto, mpi, nccl, local (got \"ncl\"); "
         "did you mean \"nccl\"?"}},

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cluster/launch_context.h"
+#include "cluster/node_list.h"
 #include "cluster/requeue.h"
 #include "cluster/stop_signals.h"
 #include "comm/factory.h"
@@ -83,6 +84,9 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
   CommunicatorPtr comm = make_communicator(spec.comm, launch, /*cuda_model=*/false);
   const bool root = comm->rank() == 0;
   const RunPaths paths(spec.job.output_dir);
+  const std::vector<std::string> nodes = gather_node_names(*comm);  // from MPI; Slurm only cross-checks
+  const std::string node_warning = check_nodes_against_slurm(nodes, launch);
+  if (root && !node_warning.empty()) std::fprintf(stderr, "warning: %s\n", node_warning.c_str());
   try {
     if (root) {
       prepare_run_dir(spec.job.output_dir, mode);
@@ -94,9 +98,9 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
       }
       write_text_atomic(paths.status, "running\n");
       if (!options.quiet) {
-        std::fprintf(stderr, "curvlab: job '%s' (%s) on %d rank(s) [%s backend], %d thread(s) per rank -> %s\n",
-                     spec.job.name.c_str(), spec.job.kind.c_str(), comm->size(), comm->backend().c_str(), threads,
-                     spec.job.output_dir.c_str());
+        std::fprintf(stderr, "curvlab: job '%s' (%s) on %d rank(s) on %s [%s backend], %d thread(s) per rank -> %s\n",
+                     spec.job.name.c_str(), spec.job.kind.c_str(), comm->size(), describe_nodes(nodes).c_str(),
+                     comm->backend().c_str(), threads, spec.job.output_dir.c_str());
       }
     }
     comm->barrier();

@@ -167,9 +167,9 @@ def test_mpi(curvlab, tmp, env, slurm_dir, mpirun):
 
 def test_requeue(curvlab, tmp, env, slurm_dir, mpirun):
     # Long enough (a few seconds) that the signal arrives mid-run.
-    job, out = write_job(tmp, "pre", ranks=2, launcher="mpirun", seed=9, train=8192, epochs=4, widths="[512, 512]",
+    job, out = write_job(tmp, "pre", ranks=2, launcher="mpirun", seed=9, train=8192, epochs=16, widths="[512, 512]",
                          batch=256)
-    planned = 4 * 8192 // 256
+    planned = 16 * 8192 // 256
     job_id = submit(curvlab, [job], env, tmp)
     log(f"submitted 2-rank mpirun job {job_id} ({planned} steps)")
     steps_csv = os.path.join(out, "metrics_steps.csv")
@@ -181,10 +181,10 @@ def test_requeue(curvlab, tmp, env, slurm_dir, mpirun):
             step = int(float(rows[-1].split(",")[0])) if rows else 0
         except (FileNotFoundError, ValueError):
             step = 0
-        if step >= 20:
+        if step >= 5:
             break
         time.sleep(0.01)
-    assert 20 <= step < planned, f"job did not reach step 20 while running (step {step})\n{run_logs(out)}"
+    assert 5 <= step < planned, f"job did not reach step 5 while running (step {step})\n{run_logs(out)}"
     sh(["scancel", "--signal=USR1", "--batch", job_id], env)
     log(f"sent USR1 to the batch script at step {step}")
     # The job checkpoints, rank 0 writes status "requeued: ..." and runs scontrol requeue; Slurm holds

@@ -81,41 +81,61 @@ bucket_mb = 8
 [hessian]
 checkpoint = "runs/x"
 split = "test"
-samples = 64
-batch_size = 32
-model_mode = "train"
+samples = 100
+batch_size = 50
+model_mode = "eval"
 cache_graph = false
 trace = true
 eigenvalues = true
 density = false
 hawq = true
-per_layer = false
+per_layer = true
 trace_parallel = "samples"
-trace_tol = 0.05
+trace_tol = 0.01
 trace_min_samples = 4
-trace_max_samples = 40
+trace_max_samples = 64
 top_k = 2
 eigen_method = "power"
-eigen_tol = 1e-5
+eigen_tol = 1e-4
 eigen_max_iter = 50
-slq_runs = 3
+slq_runs = 2
 slq_steps = 20
 slq_sigma = 0.01
-density_points = 200
+density_points = 100
 plots = false
-track_every_epochs = 0
-track_every_steps = 10
+track_every_epochs = 1
+track_every_steps = 0
 [quant]
 bits = [2, 4, 8]
 granularity = "group"
-groups = 2
-percentile = 99.5
-fix_first_last = false
-fixed_bits = 6
-budget_mb = 0.5
-budget_avg_bits = 3.0
-eval_points = 1
+groups = 4
+percentile = 99.9
+fix_first_last = true
+fixed_bits = 8
+budget_mb = 1.5
+budget_avg_bits = 4
+eval_points = 5
 eval_samples = 100
+[cluster]
+nodes = 2
+tasks_per_node = 4
+gpus_per_node = 4
+cpus_per_task = 8
+time = "04:00:00"
+partition = "gpu"
+account = "proj"
+qos = "normal"
+mem = "64G"
+launcher = "mpirun"
+srun_mpi = "pmix"
+mpirun_args = ["--bind-to", "none"]
+signal_seconds = 90
+requeue = false
+array_throttle = 3
+modules = ["cuda"]
+setup = ["export A=1"]
+sbatch = ["--exclusive"]
+executable = "/opt/curvlab"
 )";
 
 TEST(JobParser, MinimalFileKeepsEveryDefault) {
@@ -257,7 +277,6 @@ TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
   EXPECT_LT(pos("train.lr_schedule.min_lr"), pos("comm"));
   EXPECT_LT(pos("comm.sync_batchnorm"), pos("kfac"));
   EXPECT_LT(pos("kfac.bucket_mb"), pos("hessian"));
-  EXPECT_LT(pos("hessian.track_every_steps"), pos("quant"));
   EXPECT_LT(pos("quant.eval_samples"), pos("cluster"));
   EXPECT_EQ(keys.back(), "cluster.executable");
 }

@@ -62,6 +62,8 @@ LaunchContext detect_launch_context() {
     }
   }
   if (const char* nodes = std::getenv("SLURM_JOB_NODELIST")) ctx.nodelist = nodes;
+  if (const char* id = std::getenv("SLURM_JOB_ID")) ctx.slurm_job_id = id;
+  ctx.slurm_restart_count = env_int("SLURM_RESTART_COUNT", 0);
   return ctx;
 }
 

@@ -16,6 +16,8 @@ struct LaunchContext {
   int env_local_rank = 0;
   int env_local_size = 1;
   std::string nodelist;           // SLURM_JOB_NODELIST under Slurm, else empty
+  std::string slurm_job_id;       // SLURM_JOB_ID inside a Slurm job (an array task's own id), else empty
+  int slurm_restart_count = 0;    // SLURM_RESTART_COUNT: how often the job was requeued
 
   bool under_launcher() const { return launcher != "none"; }
 };
@@ -23,7 +25,7 @@ struct LaunchContext {
 // Reads OMPI_COMM_WORLD_{RANK,SIZE,LOCAL_RANK,LOCAL_SIZE} (mpirun), else SLURM_PROCID,
 // SLURM_STEP_NUM_TASKS (or SLURM_NTASKS), SLURM_LOCALID, SLURM_STEP_TASKS_PER_NODE with
 // SLURM_NODEID, SLURM_JOB_NODELIST (an srun step; PMIX_RANK, set by srun --mpi=pmix, gives the
-// rank when SLURM_PROCID is missing). Inside an sbatch script but outside an srun step the
+// rank when SLURM_PROCID is missing), SLURM_JOB_ID and SLURM_RESTART_COUNT. Inside an sbatch script but outside an srun step the
 // launcher is "none". Throws ConfigError when a variable is set but is not a number.
 LaunchContext detect_launch_context();
 

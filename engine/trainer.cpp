@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "algorithms/kfac/kfac_preconditioner.h"
+#include "algorithms/hessian/tracker.h"
 #include "algorithms/optim/optimizer.h"
 #include "algorithms/schedules/lr_schedule.h"
 #include "comm/reducer.h"
@@ -17,6 +18,7 @@
 #include "engine/data/loader.h"
 #include "engine/error.h"
 #include "engine/metrics.h"
+#include "engine/models/batchnorm.h"
 #include "engine/models/model.h"
 #include "engine/progress.h"
 #include "engine/seeding.h"
@@ -59,6 +61,7 @@ struct Trainer::State {
   std::unique_ptr<Loader> loader;
   std::unique_ptr<Checkpointer> checkpointer;
   RunMetrics metrics;
+  std::unique_ptr<CurvatureTracker> tracker;  // [hessian] track_every_*: curvature at evaluations
 
   std::int64_t step = 0;
   std::int64_t planned_steps = 0;
@@ -100,6 +103,13 @@ void Trainer::State::build() {
   torch::manual_seed(derive_seed(seed, "model_init"));
   model = make_model(spec.model, data.sample_shape, data.num_classes);
   for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  if (spec.comm.sync_batchnorm && comm->size() > 1) {
+    CURVLAB_CHECK(spec.train.batch_size >= comm->size(), ConfigError,
+                  spec.where("comm.sync_batchnorm").str() + ": comm.sync_batchnorm needs every rank to hold samples, "
+                      "but train.batch_size (" + std::to_string(spec.train.batch_size) + ") is smaller than the " +
+                      std::to_string(comm->size()) + " ranks; raise the batch size or use fewer ranks");
+    set_sync_batchnorm(*model, comm);
+  }
   broadcast_model();
   optimizer = make_optimizer(spec.train, params);
   if (spec.train.optimizer == "kfac") kfac = std::make_unique<KfacPreconditioner>(spec.kfac, *model, comm);
@@ -109,6 +119,7 @@ void Trainer::State::build() {
   reducer = std::make_unique<GradReducer>(comm, params, ropts);
   loader = std::make_unique<Loader>(data.train, seed, comm->rank(), comm->size(), spec.train.drop_last);
   checkpointer = std::make_unique<Checkpointer>(paths.checkpoints, spec.train.keep_last);
+  if (CurvatureTracker::enabled(spec)) tracker = std::make_unique<CurvatureTracker>(spec, comm);
 
   const std::int64_t per_epoch = loader->batches_per_epoch(spec.train.batch_size);
   if (spec.train.steps > 0) {
@@ -242,6 +253,7 @@ std::pair<double, double> Trainer::State::evaluate() {
 
 void Trainer::State::record_eval() {
   auto [test_loss, test_acc] = evaluate();
+  if (tracker) tracker->on_eval(model, data.train, step, epoch_progress());
   const double train_loss = steps_since_eval > 0 ? loss_since_eval / steps_since_eval : std::nan("");
   metrics.evals.append({static_cast<double>(step), epoch_progress(), train_loss, test_loss, test_acc, wall()});
   loss_since_eval = 0;
@@ -354,6 +366,7 @@ TrainResult Trainer::run() {
   progress.finish();
 
   result.steps = s.step;
+  result.stopped = stopped_early;
   result.epochs = s.epoch_progress();
   result.wall_time = s.wall();
   result.results_path = s.paths.results;

@@ -24,6 +24,7 @@ struct TrainResult {
   std::string results_path;
   std::string last_checkpoint;
   bool resumed = false;
+  bool stopped = false;           // stopped early on TrainerHooks::stop_requested (checkpoint written)
   std::int64_t resumed_from_step = 0;
 };
 

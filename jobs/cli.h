@@ -7,13 +7,21 @@
 namespace curvlab {
 
 struct CliOptions {
-  std::string command;                  // run | validate | inspect
-  std::string file;                     // job file (run, validate) or checkpoint (inspect)
+  std::string command;                  // run | validate | inspect | submit | status
+  std::string file;                     // job file (run, validate), checkpoint (inspect), directory (status)
   bool resume = false;
   bool force = false;
+  bool auto_resume = false;             // run --auto-resume
   std::vector<std::string> overrides;   // --set key=value
   std::string output_dir;               // --output: overrides job.output_dir
   bool quiet = false;
+  // submit
+  std::vector<std::string> files;       // job files: one = one run; several = one job array
+  std::vector<std::string> cluster_overrides;  // --nodes 2 ... as "cluster.nodes=2"
+  std::string array_dir;                // --array-dir: where a job array's script and logs go
+  bool dry_run = false;
+  // status
+  bool no_slurm = false;
 };
 
 // Parses argv. Returns an exit status >= 0 when the program should exit right away (help,

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cluster/slurm_time.h"
 #include "engine/error.h"
 #include "jobs/overrides.h"
 #include "jobs/section_reader.h"
@@ -19,7 +20,7 @@
 namespace curvlab {
 namespace {
 
-const std::vector<std::string> kJobKinds = {"train"};
+const std::vector<std::string> kJobKinds = {"train", "hessian"};
 const std::vector<std::string> kDatasets = {"fashion-mnist", "mnist", "cifar10", "synthetic"};
 const std::vector<std::string> kModels = {"mlp",      "lenet5",   "convnet",  "resnet20",
                                           "resnet32", "resnet44", "resnet56", "resnet110"};
@@ -29,6 +30,12 @@ const std::vector<std::string> kKfacMethods = {"eigen", "inverse"};
 const std::vector<std::string> kKfacDtypes = {"float32", "float64"};
 const std::vector<std::string> kLrSchedules = {"constant", "step", "cosine"};
 const std::vector<std::string> kBackends = {"auto", "mpi", "nccl", "local"};
+const std::vector<std::string> kSplits = {"train", "test"};
+const std::vector<std::string> kModelModes = {"eval", "train"};
+const std::vector<std::string> kTraceParallel = {"data", "samples"};
+const std::vector<std::string> kEigenMethods = {"lanczos", "power"};
+const std::vector<std::string> kGranularities = {"channel", "group", "tensor"};
+const std::vector<std::string> kLaunchers = {"srun", "mpirun"};
 
 // ---- one reader per section; each key's range lives next to its read ----
 
@@ -116,6 +123,73 @@ void read_kfac(SectionReader& r, JobSpec& spec) {
   r.number("bucket_mb", k.bucket_mb, Range::above(0));
 }
 
+void read_hessian(SectionReader& r, JobSpec& spec) {
+  HessianSpec& h = spec.hessian;
+  r.string("checkpoint", h.checkpoint);
+  r.choice("split", h.split, kSplits);
+  r.integer("samples", h.samples, Range::at_least(0));
+  r.integer("batch_size", h.batch_size, Range::at_least(1));
+  r.choice("model_mode", h.model_mode, kModelModes);
+  r.boolean("cache_graph", h.cache_graph);
+  r.boolean("trace", h.trace);
+  r.boolean("eigenvalues", h.eigenvalues);
+  r.boolean("density", h.density);
+  r.boolean("hawq", h.hawq);
+  r.boolean("per_layer", h.per_layer);
+  r.choice("trace_parallel", h.trace_parallel, kTraceParallel);
+  r.number("trace_tol", h.trace_tol, Range::at_least(0));
+  r.integer("trace_min_samples", h.trace_min_samples, Range::at_least(2));
+  r.integer("trace_max_samples", h.trace_max_samples, Range::at_least(2));
+  r.integer("top_k", h.top_k, Range::at_least(1));
+  r.choice("eigen_method", h.eigen_method, kEigenMethods);
+  r.number("eigen_tol", h.eigen_tol, Range::above(0));
+  r.integer("eigen_max_iter", h.eigen_max_iter, Range::at_least(1));
+  r.integer("slq_runs", h.slq_runs, Range::at_least(1));
+  r.integer("slq_steps", h.slq_steps, Range::at_least(2));
+  r.number("slq_sigma", h.slq_sigma, Range::at_least(0));
+  r.integer("density_points", h.density_points, Range::at_least(10));
+  r.boolean("plots", h.plots);
+  r.integer("track_every_epochs", h.track_every_epochs, Range::at_least(0));
+  r.integer("track_every_steps", h.track_every_steps, Range::at_least(0));
+}
+
+void read_quant(SectionReader& r, JobSpec& spec) {
+  QuantSpec& q = spec.quant;
+  r.integer_list("bits", q.bits, Range::between(2, 16, /*hi_open=*/false));
+  r.choice("granularity", q.granularity, kGranularities);
+  r.integer("groups", q.groups, Range::at_least(1));
+  r.number("percentile", q.percentile, Range::between(50, 100, /*hi_open=*/false));
+  r.boolean("fix_first_last", q.fix_first_last);
+  r.integer("fixed_bits", q.fixed_bits, Range::between(2, 16, /*hi_open=*/false));
+  r.number("budget_mb", q.budget_mb, Range::at_least(0));
+  r.number("budget_avg_bits", q.budget_avg_bits, Range::between(1, 32, /*hi_open=*/false));
+  r.integer("eval_points", q.eval_points, Range::at_least(0));
+  r.integer("eval_samples", q.eval_samples, Range::at_least(0));
+}
+
+void read_cluster(SectionReader& r, JobSpec& spec) {
+  ClusterSpec& c = spec.cluster;
+  r.integer("nodes", c.nodes, Range::at_least(1));
+  r.integer("tasks_per_node", c.tasks_per_node, Range::at_least(1));
+  r.integer("gpus_per_node", c.gpus_per_node, Range::at_least(0));
+  r.integer("cpus_per_task", c.cpus_per_task, Range::at_least(0));
+  r.string("time", c.time, /*allow_empty=*/false);
+  r.string("partition", c.partition);
+  r.string("account", c.account);
+  r.string("qos", c.qos);
+  r.string("mem", c.mem);
+  r.choice("launcher", c.launcher, kLaunchers);
+  r.string("srun_mpi", c.srun_mpi, /*allow_empty=*/false);
+  r.string_list("mpirun_args", c.mpirun_args);
+  r.integer("signal_seconds", c.signal_seconds, Range::at_least(0));
+  r.boolean("requeue", c.requeue);
+  r.integer("array_throttle", c.array_throttle, Range::at_least(0));
+  r.string_list("modules", c.modules);
+  r.string_list("setup", c.setup);
+  r.string_list("sbatch", c.sbatch);
+  r.string("executable", c.executable);
+}
+
 struct SectionParser {
   const char* name;
   void (*read)(SectionReader&, JobSpec&);
@@ -123,7 +197,51 @@ struct SectionParser {
 const SectionParser kSections[] = {
     {"job", read_job}, {"data", read_data}, {"model", read_model},
     {"train", read_train}, {"comm", read_comm}, {"kfac", read_kfac},
+    {"hessian", read_hessian}, {"quant", read_quant},
+    {"cluster", read_cluster},
 };
+
+// [hessian] / [quant] rules (each error points at the key to change).
+void check_hessian_rules(const JobSpec& spec) {
+  const HessianSpec& h = spec.hessian;
+  if (spec.job.kind == "hessian") {
+    if (h.checkpoint.empty()) {
+      throw_config_error(spec.where("hessian"),
+                         "job.kind = \"hessian\" needs hessian.checkpoint: a checkpoint file written by a train "
+                         "job (runs/NAME/checkpoints/ckpt_00000100.h5) or a run directory (its newest valid "
+                         "checkpoint is used)");
+    }
+    if (!h.trace && !h.eigenvalues && !h.density && !h.hawq) {
+      throw_config_error(spec.where("hessian.trace"),
+                         "the hessian job computes nothing: set at least one of hessian.trace, "
+                         "hessian.eigenvalues, hessian.density, hessian.hawq to true");
+    }
+    if (h.hawq && !h.trace) {
+      throw_config_error(spec.where("hessian.hawq"),
+                         "hessian.hawq = true needs the per-layer traces: set hessian.trace = true");
+    }
+  }
+  if (h.trace_min_samples > h.trace_max_samples) {
+    throw_config_error(spec.where("hessian.trace_min_samples"),
+                       "hessian.trace_min_samples must be <= hessian.trace_max_samples (got " +
+                           std::to_string(h.trace_min_samples) + " > " + std::to_string(h.trace_max_samples) + ")");
+  }
+  if (h.track_every_epochs > 0 && h.track_every_steps > 0) {
+    throw_config_error(spec.where("hessian.track_every_steps"),
+                       "set only one of hessian.track_every_epochs and hessian.track_every_steps");
+  }
+  const QuantSpec& q = spec.quant;
+  if (q.bits.empty()) {
+    throw_config_error(spec.where("quant.bits"), "quant.bits must list at least one bit width, e.g. [2, 3, 4, 8]");
+  }
+  for (std::size_t i = 1; i < q.bits.size(); ++i) {
+    if (!(q.bits[i] > q.bits[i - 1])) {
+      throw_config_error(spec.where("quant.bits"), "quant.bits must be strictly increasing (got " +
+                                                       std::to_string(q.bits[i - 1]) + " then " +
+                                                       std::to_string(q.bits[i]) + ")");
+    }
+  }
+}
 
 // ---- rules that tie several keys together (each error points at the key to change) ----
 
@@ -187,12 +305,50 @@ void check_cross_rules(const JobSpec& spec) {
   }
 }
 
+// [cluster] keys that must agree with each other (and be safe to paste into a shell script).
+void check_cluster_rules(const JobSpec& spec) {
+  const ClusterSpec& c = spec.cluster;
+  const std::int64_t limit = slurm_time_seconds(c.time);
+  if (limit < 0) {
+    throw_config_error(spec.where("cluster.time"),
+                       "cluster.time must be a Slurm time limit: minutes, MM:SS, HH:MM:SS or "
+                       "D-HH:MM:SS, greater than 0 (got \"" + c.time + "\"); e.g. time = \"04:00:00\"");
+  }
+  if (c.signal_seconds >= limit) {
+    throw_config_error(spec.where("cluster.signal_seconds"),
+                       "cluster.signal_seconds must be shorter than cluster.time (got " +
+                           std::to_string(c.signal_seconds) + " s warning for a " + c.time +
+                           " limit); the warning comes signal_seconds before the end, so lower it or "
+                           "raise cluster.time");
+  }
+  const std::pair<const char*, const std::string*> names[] = {
+      {"partition", &c.partition}, {"account", &c.account}, {"qos", &c.qos}, {"mem", &c.mem}, {"srun_mpi", &c.srun_mpi}};
+  for (const auto& [key, value] : names) {
+    for (char ch : *value) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && std::string("-_.,+").find(ch) == std::string::npos) {
+        throw_config_error(spec.where(std::string("cluster.") + key),
+                           std::string("cluster.") + key + " may hold only letters, digits and - _ . , + (got \"" +
+                               *value + "\")");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < c.sbatch.size(); ++i) {
+    if (c.sbatch[i].rfind("--", 0) != 0 && c.sbatch[i].rfind("-", 0) != 0) {
+      throw_config_error(spec.where("cluster.sbatch"),
+                         "cluster.sbatch[" + std::to_string(i) + "] must be an sbatch option such as "
+                         "\"--mail-type=END\" (without \"#SBATCH\"); got \"" + c.sbatch[i] + "\"");
+    }
+  }
+}
+
 // Runs every section reader over `root` (null: an empty file), then the unknown-key and cross checks.
 void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   SectionReader top(ctx, root, "");
   for (const auto& section : kSections) section.read(top.section(section.name), spec);
   top.check_unknown_keys();
   check_cross_rules(spec);
+  check_hessian_rules(spec);
+  check_cluster_rules(spec);
 }
 
 }  // namespace
@@ -258,6 +414,12 @@ const std::vector<std::string>& allowed_values(const std::string& dotted_key) {
   if (dotted_key == "comm.backend") return kBackends;
   if (dotted_key == "kfac.method") return kKfacMethods;
   if (dotted_key == "kfac.factor_dtype" || dotted_key == "kfac.inv_dtype") return kKfacDtypes;
+  if (dotted_key == "hessian.split") return kSplits;
+  if (dotted_key == "hessian.model_mode") return kModelModes;
+  if (dotted_key == "hessian.trace_parallel") return kTraceParallel;
+  if (dotted_key == "hessian.eigen_method") return kEigenMethods;
+  if (dotted_key == "quant.granularity") return kGranularities;
+  if (dotted_key == "cluster.launcher") return kLaunchers;
   return kNone;
 }
 

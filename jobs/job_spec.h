@@ -19,7 +19,7 @@ struct SourceLocation {
 
 struct JobSection {
   std::string name = "run";
-  std::string kind = "train";            // train (more kinds come with later issues)
+  std::string kind = "train";            // train | hessian (more kinds come with later issues)
   std::string output_dir;                // required; relative paths are relative to the working dir
   std::uint64_t seed = 0;
 };
@@ -95,6 +95,75 @@ struct KfacSpec {
   double bucket_mb = 25.0;                 // factor allreduce fusion buffers
 };
 
+// [hessian]: Hessian analysis of a checkpoint (job kind "hessian"), and curvature tracking during
+// training (job kind "train", track_every_*). See docs/hessian.md.
+struct HessianSpec {
+  std::string checkpoint;                  // hessian job: a checkpoint file, or a run directory
+  std::string split = "train";             // train | test: where the samples come from
+  std::int64_t samples = 1000;             // the first N samples of the split; 0 = the whole split
+  std::int64_t batch_size = 256;           // samples per forward/backward on one rank
+  std::string model_mode = "eval";         // eval (batch norm running statistics) | train
+  bool cache_graph = true;                 // keep the gradient graph between products
+  bool trace = true;                       // Hutchinson trace (total and per layer)
+  bool eigenvalues = true;                 // top-k eigenvalues (whole model, and per layer)
+  bool density = true;                     // SLQ spectral density
+  bool hawq = false;                       // HAWQ-V2 bit allocation ([quant] section)
+  bool per_layer = true;                   // per-layer eigenvalues (traces are always per layer)
+  std::string trace_parallel = "data";     // data | samples
+  double trace_tol = 1e-2;                 // relative standard error at which to stop
+  std::int64_t trace_min_samples = 10;
+  std::int64_t trace_max_samples = 200;
+  std::int64_t top_k = 3;
+  std::string eigen_method = "lanczos";    // lanczos | power
+  double eigen_tol = 1e-3;
+  std::int64_t eigen_max_iter = 100;
+  std::int64_t slq_runs = 5;
+  std::int64_t slq_steps = 50;
+  double slq_sigma = 0.0;                  // 0 = 1% of the spread of the Ritz values
+  std::int64_t density_points = 1000;
+  bool plots = true;                       // gnuplot PNG + SVG next to the results
+  std::int64_t track_every_epochs = 0;     // train jobs: top eigenvalue every N epochs (0 = off)
+  std::int64_t track_every_steps = 0;      // train jobs: ... or every N steps (at evaluations)
+};
+
+// [quant]: HAWQ-V2 mixed-precision bit allocation (hessian jobs with hessian.hawq = true).
+struct QuantSpec {
+  std::vector<std::int64_t> bits = {2, 3, 4, 8};  // candidate bit widths
+  std::string granularity = "channel";     // channel | group | tensor
+  std::int64_t groups = 4;                 // granularity = group: G groups of rows (Q-BERT)
+  double percentile = 100.0;               // clip range at this percentile of |w| (100 = max |w|)
+  bool fix_first_last = true;              // first and last layer fixed at fixed_bits
+  std::int64_t fixed_bits = 8;
+  double budget_mb = 0.0;                  // size budget of the quantized weights, MB (10^6 bytes)
+  double budget_avg_bits = 4.0;            // used when budget_mb = 0: average bits per weight
+  std::int64_t eval_points = 5;            // further frontier points to evaluate
+  std::int64_t eval_samples = 0;           // test samples for accuracy (0 = the whole test split)
+};
+
+// [cluster]: defaults for `curvlab submit` (Slurm batch scripts); `curvlab run` ignores them.
+// Command-line flags of `submit` override each key. See docs/clusters.md.
+struct ClusterSpec {
+  std::int64_t nodes = 1;
+  std::int64_t tasks_per_node = 1;         // ranks per node
+  std::int64_t gpus_per_node = 0;          // 0 = no --gpus-per-node line
+  std::int64_t cpus_per_task = 0;          // 0 = no --cpus-per-task line (Slurm's default)
+  std::string time = "01:00:00";           // Slurm time limit: [D-]HH:MM:SS, MM:SS or minutes
+  std::string partition;                   // empty = the cluster's default partition
+  std::string account;
+  std::string qos;
+  std::string mem;                         // --mem per node, e.g. "16G"; empty = Slurm's default
+  std::string launcher = "srun";           // srun | mpirun: how the batch script starts the ranks
+  std::string srun_mpi = "pmix";           // srun --mpi=<value> (Debian's OpenMPI needs pmix)
+  std::vector<std::string> mpirun_args;    // extra mpirun arguments, e.g. ["--bind-to", "core"]
+  std::int64_t signal_seconds = 120;       // --signal=B:USR1@N: warning N s before the time limit
+  bool requeue = true;                     // on the warning signal: checkpoint and requeue the job
+  std::int64_t array_throttle = 0;         // sweeps: at most N array tasks at once (%N); 0 = no limit
+  std::vector<std::string> modules;        // `module load` lines
+  std::vector<std::string> setup;          // shell lines run before the launcher (source venv, export ...)
+  std::vector<std::string> sbatch;         // extra #SBATCH options, e.g. ["--mail-type=END", "--constraint=a100"]
+  std::string executable;                  // the curvlab binary the script runs; empty = the submitting one
+};
+
 struct JobSpec {
   JobSection job;
   DataSpec data;
@@ -102,6 +171,9 @@ struct JobSpec {
   TrainSpec train;
   CommSpec comm;
   KfacSpec kfac;
+  HessianSpec hessian;
+  QuantSpec quant;
+  ClusterSpec cluster;
 
   std::string source_path;                 // the job file ("<string>" when parsed from text)
   std::string source_text;                 // its full text, stored in checkpoints

@@ -1,10 +1,14 @@
-// The curvlab binary: parses the command line and dispatches to validate / run / inspect.
+// The curvlab binary: parses the command line and dispatches to validate / run / inspect / submit / status.
 // Every error ends here as "error: <what is wrong and how to fix it>" and a non-zero status.
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <iostream>
 
 #include <c10/util/Exception.h>
 
+#include "cluster/run_status.h"
+#include "cluster/submit.h"
 #include "engine/checkpoint/inspect.h"
 #include "engine/data/dataset.h"
 #include "engine/error.h"
@@ -32,8 +36,67 @@ int run(const curvlab::CliOptions& cli) {
   curvlab::check_job_resources(spec);
   curvlab::RunOptions options;
   options.mode = cli.resume ? curvlab::RunMode::kResume : cli.force ? curvlab::RunMode::kForce : curvlab::RunMode::kFresh;
+  options.auto_resume = cli.auto_resume;
   options.quiet = cli.quiet;
   return curvlab::run_job(spec, options);
+}
+
+// One job file: one batch job; several: one job array (a sweep will call submit_array itself).
+int submit(const curvlab::CliOptions& cli) {
+  std::vector<std::string> overrides = cli.overrides;
+  overrides.insert(overrides.end(), cli.cluster_overrides.begin(), cli.cluster_overrides.end());
+  curvlab::SubmitOptions options;
+  options.dry_run = cli.dry_run;
+  options.overrides = overrides;
+  curvlab::SubmitResult result;
+  if (cli.files.size() == 1) {
+    const curvlab::JobSpec spec = curvlab::load_job_file(cli.files[0], overrides);
+    result = curvlab::submit_run(spec, options);
+  } else {
+    std::vector<curvlab::JobSpec> specs;
+    std::vector<curvlab::BatchRun> runs;
+    std::map<std::string, std::string> seen;  // output_dir -> job file
+    for (const std::string& file : cli.files) {
+      specs.push_back(curvlab::load_job_file(file, overrides));
+      const std::string& dir = specs.back().job.output_dir;
+      CURVLAB_CHECK(seen.count(dir) == 0, curvlab::ConfigError,
+                    file + " and " + seen[dir] + " write to the same job.output_dir '" + dir +
+                        "'; give each run of an array its own output_dir");
+      seen[dir] = file;
+      runs.push_back({file, dir});
+    }
+    const std::string name = std::filesystem::path(cli.array_dir).lexically_normal().filename().string();
+    result = curvlab::submit_array(name.empty() || name == "." ? specs[0].job.name : name, runs, cli.array_dir,
+                                   specs[0].cluster, options);
+  }
+  for (const curvlab::BatchRun& r : result.skipped) std::printf("skipped %s: already done\n", r.run_dir.c_str());
+  if (result.script_path.empty()) {
+    std::printf("nothing to submit: every run is done\n");
+    return 0;
+  }
+  if (cli.dry_run) {
+    std::printf("%s", result.script_text.c_str());
+    std::fprintf(stderr, "wrote %s (dry run: not submitted; submit it with `sbatch %s`)\n", result.script_path.c_str(),
+                 result.script_path.c_str());
+    return 0;
+  }
+  std::printf("submitted Slurm job %s (%zu run%s): %s\n", result.job_id.c_str(), result.submitted.size(),
+              result.submitted.size() == 1 ? "" : "s", result.script_path.c_str());
+  return 0;
+}
+
+int status(const curvlab::CliOptions& cli) {
+  const std::vector<std::string> runs = curvlab::find_runs(cli.file);
+  if (runs.empty()) {
+    std::fprintf(stderr, "error: %s holds no curvlab run (no job.toml, status or slurm_job_id), nor a runs.tsv, nor "
+                 "sub-directories that do; pass a run's output directory or the directory of a sweep or array\n",
+                 cli.file.c_str());
+    return 2;
+  }
+  curvlab::SlurmQuery query;
+  if (!cli.no_slurm) query = curvlab::slurm_query_squeue;
+  curvlab::print_run_states(curvlab::collect_run_states(runs, query), std::cout);
+  return 0;
 }
 
 }  // namespace
@@ -45,6 +108,8 @@ int main(int argc, char** argv) {
   try {
     if (cli.command == "validate") return validate(cli);
     if (cli.command == "run") return run(cli);
+    if (cli.command == "submit") return submit(cli);
+    if (cli.command == "status") return status(cli);
     if (cli.command == "inspect") {
       curvlab::inspect_state_file(cli.file, std::cout);
       return 0;

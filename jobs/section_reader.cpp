@@ -289,11 +289,17 @@ void SectionReader::string_list(const std::string& key, std::vector<std::string>
   for (std::size_t i = 0; i < array->size(); ++i) {
     const toml::node& element = *array->get(i);
     const std::string element_name = dotted(key) + "[" + std::to_string(i) + "]";
-    if (!element.is_string() || element.as_string()->get().empty()) {
+    if (!element.is_string()) {
       throw_config_error(ctx_.locate(dotted(key), element.source()),
-                         element_name + " must be a non-empty string, got " + describe_node(element));
+                         element_name + " must be a string, got " + describe_node(element));
     }
-    values.push_back(element.as_string()->get());
+    const std::string& value = element.as_string()->get();
+    if (value.empty() || value.find_first_of("\r\n") != std::string::npos) {
+      throw_config_error(ctx_.locate(dotted(key), element.source()),
+                         element_name + " must be a non-empty string on one line (got " +
+                             describe_node(element) + ")");
+    }
+    values.push_back(value);
   }
   record(key, *node);
   out = std::move(values);

@@ -66,7 +66,7 @@ class SectionReader {
                     const Range& element_range = Range::any(), std::size_t exact_size = 0);
   void number_list(const std::string& key, std::vector<double>& out,
                    const Range& element_range = Range::any());
-  // An array of non-empty strings.
+  // An array of strings; each element non-empty and free of newlines (they become script lines).
   void string_list(const std::string& key, std::vector<std::string>& out);
   // The sub-table [path.key]; a reader of nothing when absent. References stay valid.
   SectionReader& section(const std::string& key);

@@ -27,9 +27,9 @@ nn::Sequential make_stage(std::int64_t* in_planes, std::int64_t planes, std::int
 
 BasicBlockImpl::BasicBlockImpl(std::int64_t in_planes, std::int64_t planes, std::int64_t stride) : stride_(stride) {
   conv1_ = register_module("conv1", conv3x3(in_planes, planes, stride));
-  bn1_ = register_module("bn1", nn::BatchNorm2d(planes));
+  bn1_ = register_module("bn1", SyncableBatchNorm2d(planes));
   conv2_ = register_module("conv2", conv3x3(planes, planes, 1));
-  bn2_ = register_module("bn2", nn::BatchNorm2d(planes));
+  bn2_ = register_module("bn2", SyncableBatchNorm2d(planes));
   if (stride != 1 || in_planes != planes) {
     CURVLAB_CHECK(in_planes + 2 * (planes / 4) == planes, ConfigError,
                   "option A shortcut needs planes = 2 * in_planes (got " + std::to_string(in_planes) + " -> " +
@@ -54,7 +54,7 @@ ResNetImpl::ResNetImpl(std::int64_t n, const std::vector<std::int64_t>& sample_s
   CURVLAB_CHECK(n >= 1, ConfigError, "a ResNet needs at least one block per stage");
   const std::int64_t c = sample_shape.at(0);
   conv1_ = register_module("conv1", conv3x3(c, 16, 1));
-  bn1_ = register_module("bn1", nn::BatchNorm2d(16));
+  bn1_ = register_module("bn1", SyncableBatchNorm2d(16));
   std::int64_t in_planes = 16;
   layer1_ = register_module("layer1", make_stage(&in_planes, 16, n, 1));
   layer2_ = register_module("layer2", make_stage(&in_planes, 32, n, 2));

@@ -12,6 +12,7 @@
 
 #include <vector>
 
+#include "engine/models/batchnorm.h"
 #include "engine/models/layers.h"
 #include "engine/models/model.h"
 
@@ -26,7 +27,7 @@ class BasicBlockImpl : public torch::nn::Module {
 
  private:
   CaptureConv2d conv1_{nullptr}, conv2_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  SyncableBatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   std::int64_t pad_channels_ = 0;  // > 0: option A shortcut with this many zero channels per side
   std::int64_t stride_ = 1;
 };
@@ -41,7 +42,7 @@ class ResNetImpl : public NetImpl {
 
  private:
   CaptureConv2d conv1_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr};
+  SyncableBatchNorm2d bn1_{nullptr};
   torch::nn::Sequential layer1_{nullptr}, layer2_{nullptr}, layer3_{nullptr};
   CaptureLinear linear_{nullptr};
 };

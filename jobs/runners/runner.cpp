@@ -8,7 +8,7 @@
 namespace curvlab {
 namespace {
 const std::map<std::string, Runner>& registry() {
-  static const std::map<std::string, Runner> r = {{"train", run_train_job}};
+  static const std::map<std::string, Runner> r = {{"train", run_train_job}, {"hessian", run_hessian_job}};
   return r;
 }
 }  // namespace

@@ -13,6 +13,9 @@ namespace curvlab {
 
 struct RunOptions {
   RunMode mode = RunMode::kFresh;
+  // --auto-resume: resume the run in job.output_dir when there is one, else start it (what a
+  // requeued Slurm job needs). Overrides `mode`.
+  bool auto_resume = false;
   bool quiet = false;
 };
 
@@ -24,5 +27,7 @@ const std::vector<std::string>& job_kinds();
 
 // The runner of kind "train" (jobs/runners/train_runner.cpp).
 int run_train_job(const JobSpec& spec, const RunOptions& options);
+// The runner of kind "hessian" (jobs/runners/hessian_runner.cpp).
+int run_hessian_job(const JobSpec& spec, const RunOptions& options);
 
 }  // namespace curvlab

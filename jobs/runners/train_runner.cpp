@@ -1,22 +1,79 @@
 // The "train" job kind: launch context -> communicator -> run directory -> Trainer -> summary.
+// A SIGUSR1/SIGTERM (Slurm's warning or preemption) stops every rank at the same step boundary with
+// a checkpoint; then the job requeues itself under Slurm and exits kExitStoppedResumable (75).
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "cluster/launch_context.h"
+#include "cluster/requeue.h"
+#include "cluster/stop_signals.h"
 #include "comm/factory.h"
 #include "engine/error.h"
 #include "engine/trainer.h"
 #include "jobs/runners/runner.h"
 
 namespace curvlab {
+namespace {
+
+// Stop-signal handlers for the lifetime of one run (restored for in-process callers such as tests).
+struct StopSignalScope {
+  StopSignalScope() {
+    clear_stop_signal();
+    install_stop_signal_handlers();
+  }
+  ~StopSignalScope() { restore_stop_signal_handlers(); }
+};
+
+// After the trainer stopped on a signal (every rank, same step, checkpoint written): record it in
+// the status file, requeue the Slurm job (rank 0, when cluster.requeue), exit "stopped, resumable".
+int stopped_on_signal(const JobSpec& spec, const LaunchContext& launch, Communicator& comm, const TrainResult& r) {
+  const RunPaths paths(spec.job.output_dir);
+  const int mine = stop_signal_received();
+  const std::string why = mine != 0 ? stop_signal_name(mine) : "a stop signal on another rank";
+  comm.barrier();  // every rank is past its checkpoint write before the job may be requeued
+  if (comm.rank() == 0) {
+    const std::string at = why + " at step " + std::to_string(r.steps) + "; checkpoint " + r.last_checkpoint;
+    std::string note = "run again with --resume (or --auto-resume) to continue";
+    bool requeued = false;
+    if (!launch.slurm_job_id.empty() && spec.cluster.requeue) {
+      // The status is written first: once Slurm requeues the job it may end this process any time.
+      write_text_atomic(paths.status, "requeued: " + at + "; Slurm job " + launch.slurm_job_id + "\n");
+      const RequeueOutcome q = requeue_slurm_job(launch.slurm_job_id);
+      requeued = q.ok;
+      if (requeued) {
+        std::fprintf(stderr, "curvlab: stopped on %s; Slurm job %s requeued: it resumes from this checkpoint\n",
+                     at.c_str(), launch.slurm_job_id.c_str());
+      } else {
+        note = "could not requeue Slurm job " + launch.slurm_job_id + " (" + q.message +
+               "); resubmit it (curvlab submit) or run again with --auto-resume";
+      }
+    }
+    if (!requeued) {
+      write_text_atomic(paths.status, "stopped: " + at + "\n");
+      std::fprintf(stderr, "curvlab: stopped on %s; %s (exit status %d)\n", at.c_str(), note.c_str(),
+                   kExitStoppedResumable);
+    }
+  }
+  // The other ranks wait for rank 0: a launcher that ends the job when one rank exits non-zero
+  // (srun --kill-on-bad-exit) must not stop rank 0 before it has requeued the job.
+  comm.barrier();
+  return kExitStoppedResumable;
+}
+
+}  // namespace
 
 int run_train_job(const JobSpec& spec, const RunOptions& options) {
+  const StopSignalScope signals;  // first: a warning that comes while MPI starts is not lost
   const LaunchContext launch = detect_launch_context();
+  // --auto-resume runs in kResume mode on every rank (the trainer starts at step 0 when there is
+  // no checkpoint), so the ranks agree on the mode whatever order they look at the directory in.
+  const RunMode mode = options.auto_resume ? RunMode::kResume : options.mode;
   // Everything that can be wrong with the input is checked before any process talks to another,
   // so a bad job ends every rank the same way (exit 2) and nothing is created.
-  check_run_dir(spec.job.output_dir, options.mode);
+  check_run_dir(spec.job.output_dir, options.auto_resume && !holds_run(spec.job.output_dir) ? RunMode::kFresh : mode);
 
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = spec.train.threads > 0 ? static_cast<int>(spec.train.threads)
@@ -28,8 +85,8 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
   const RunPaths paths(spec.job.output_dir);
   try {
     if (root) {
-      prepare_run_dir(spec.job.output_dir, options.mode);
-      if (options.mode != RunMode::kResume) {
+      prepare_run_dir(spec.job.output_dir, mode);
+      if (mode != RunMode::kResume || !std::filesystem::exists(paths.job_file)) {
         write_text_atomic(paths.job_file, spec.source_text);
       } else if (read_text_file(paths.job_file) != spec.source_text) {
         std::fprintf(stderr, "warning: %s differs from the job file the run started with (%s); continuing with %s\n",
@@ -44,8 +101,11 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
     }
     comm->barrier();
 
-    Trainer trainer(spec, comm, options.mode);
+    TrainerHooks hooks;
+    hooks.stop_requested = [] { return stop_signal_received() != 0; };
+    Trainer trainer(spec, comm, mode, std::move(hooks));
     const TrainResult r = trainer.run();
+    if (r.stopped) return stopped_on_signal(spec, launch, *comm, r);
     if (root) {
       write_text_atomic(paths.status, "done\n");
       std::printf("done: %lld steps (%.2f epochs) in %.1f s; test accuracy %.4f, test loss %.4f\n",

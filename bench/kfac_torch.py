@@ -24,13 +24,29 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import curvlab_models  # noqa: E402
 
 
+try:  # Debian's libblas.so.3 is OpenBLAS (pthreads): the symbols curvlab's kfac_math.cpp uses
+    import ctypes
+    _BLAS = ctypes.CDLL('libblas.so.3')
+    _BLAS.openblas_get_num_threads()
+except (OSError, AttributeError):
+    _BLAS = None
+
+
 def eigh(f):
-    """torch.linalg.eigh; float32 above 2048 rows in float64 (float32 ssyevd's workspace query
-    overflows float precision near n = 2900 and fails), as curvlab's kfac_math.cpp does."""
-    if f.dtype == torch.float32 and f.shape[0] > 2048:
-        d, q = torch.linalg.eigh(f.double())
-        return d.float(), q.float()
-    return torch.linalg.eigh(f)
+    """torch.linalg.eigh with curvlab's policy (kfac_math.cpp): one OpenBLAS thread during the
+    decomposition, and float32 above 2048 rows in float64 (float32 ssyevd's workspace query
+    overflows float precision near n = 2900 and fails)."""
+    saved = _BLAS.openblas_get_num_threads() if _BLAS else 1
+    if _BLAS:
+        _BLAS.openblas_set_num_threads(1)
+    try:
+        if f.dtype == torch.float32 and f.shape[0] > 2048:
+            d, q = torch.linalg.eigh(f.double())
+            return d.float(), q.float()
+        return torch.linalg.eigh(f)
+    finally:
+        if _BLAS:
+            _BLAS.openblas_set_num_threads(saved)
 
 
 class KFAC:

@@ -151,8 +151,18 @@ void KfacLayer::set_grad_matrix(std::int64_t block, const torch::Tensor& m) cons
 
 std::vector<KfacLayer> kfac_layers(torch::nn::Module& model, const std::vector<std::string>& skip) {
   std::vector<KfacLayer> out;
-  for (const auto& ref : capture_layers(model)) {
+  const auto refs = capture_layers(model);
+  std::string names;
+  for (const auto& ref : refs) {
+    names += (names.empty() ? "" : ", ") + ref.name;
     if (!skipped(ref.name, ref.is_conv, skip)) out.emplace_back(ref);
+  }
+  for (const auto& s : skip) {  // a misspelt name would silently precondition the layer
+    bool used = s == "linear" || s == "conv2d";
+    for (const auto& ref : refs) used = used || ref.name == s;
+    CURVLAB_CHECK(used, ConfigError,
+                  "kfac.skip_layers: '" + s + "' is neither a layer of the model nor a kind (linear, conv2d); "
+                  "the model's K-FAC layers are: " + names);
   }
   return out;
 }

@@ -265,6 +265,7 @@ void KfacPreconditioner::precondition(double lr) {
 
 void KfacPreconditioner::gather_for_checkpoint() {
   if (steps_ == 0) return;  // nothing decomposed yet (a stop before the first step)
+  if (assignment_.grad_workers == comm_->size()) return;  // every rank holds every decomposition
   const int me = comm_->rank();
   std::vector<std::vector<torch::Tensor>> per_block(blocks_.size());
   std::vector<bool> have(blocks_.size(), false);

@@ -136,7 +136,14 @@ INSTANTIATE_TEST_SUITE_P(Geometry, KfacConvFactors,
                                            ConvCase{2, 4, 3, 2, 1, 1, 1, 7, 6, false},   // stride, no bias
                                            ConvCase{2, 3, 3, 1, 2, 2, 1, 6, 7, true},    // dilation
                                            ConvCase{4, 6, 3, 2, 1, 2, 2, 9, 8, true},    // groups + all
-                                           ConvCase{3, 3, 2, 1, 0, 1, 3, 4, 5, true}));  // depthwise
+                                           ConvCase{3, 3, 2, 1, 0, 1, 3, 4, 5, true}),   // depthwise
+                         [](const ::testing::TestParamInfo<ConvCase>& info) {
+                           const ConvCase& c = info.param;
+                           return "c" + std::to_string(c.in) + "o" + std::to_string(c.out) + "k" +
+                                  std::to_string(c.k) + "s" + std::to_string(c.stride) + "p" + std::to_string(c.pad) +
+                                  "d" + std::to_string(c.dilation) + "g" + std::to_string(c.groups) +
+                                  (c.bias ? "bias" : "nobias");
+                         });
 
 TEST(KfacLayer, NoCaptureGivesZeroSums) {
   CaptureConv2d conv(torch::nn::Conv2dOptions(2, 4, 3).groups(2));

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "algorithms/kfac/kfac_preconditioner.h"
 #include "comm/local/local_communicator.h"
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/error.h"
@@ -60,6 +61,20 @@ TEST(KfacTrainer, ParserReadsKfacSection) {
   EXPECT_THROW(parse_job_text("[job]\noutput_dir=\"o\"\n[kfac]\nskip_layers = [1]\n", "bad.toml"), ConfigError);
   EXPECT_THROW(parse_job_text("[job]\noutput_dir=\"o\"\n[kfac]\ngrad_worker_fraction = 1.5\n", "bad.toml"),
                ConfigError);
+}
+
+TEST(KfacTrainer, MisspeltSkipLayerIsAnError) {
+  JobSpec spec = kfac_job("/tmp/unused");
+  spec.kfac.skip_layers = {"fc3"};
+  torch::manual_seed(0);
+  CaptureLinear fc(4, 2);
+  torch::nn::Sequential model(fc);
+  try {
+    KfacPreconditioner(spec.kfac, *model, std::make_shared<LocalCommunicator>());
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'fc3' is neither a layer"), std::string::npos) << e.what();
+  }
 }
 
 TEST(KfacTrainer, ResumeIsBitwiseIdentical) {

@@ -22,6 +22,7 @@
 #include "engine/version.h"
 #include "jobs/job_parser.h"
 #include "jobs/runners/checkpoint_model.h"
+#include "jobs/runners/run_failure.h"
 #include "jobs/runners/runner.h"
 
 namespace curvlab {
@@ -162,17 +163,7 @@ int run_hessian_job(const JobSpec& spec, const RunOptions& options) {
     comm->barrier();
     return 0;
   } catch (const Error& e) {
-    if (root) {
-      try {
-        write_text_atomic(paths.status, std::string("failed: ") + e.what() + "\n");
-      } catch (const Error&) {
-      }
-    }
-    if (comm->size() > 1) {
-      std::fprintf(stderr, "error (rank %d of %d): %s\n  at %s\n", comm->rank(), comm->size(), e.what(), e.where().c_str());
-      std::fflush(stderr);
-      comm->abort(e.exit_code());
-    }
+    report_run_failure(e, *comm, paths.status);
     throw;
   }
 }

@@ -14,6 +14,7 @@
 #include "comm/factory.h"
 #include "engine/error.h"
 #include "engine/trainer.h"
+#include "jobs/runners/run_failure.h"
 #include "jobs/runners/runner.h"
 
 namespace curvlab {
@@ -120,17 +121,7 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
     }
     return 0;
   } catch (const Error& e) {
-    if (root) {
-      try {
-        write_text_atomic(paths.status, std::string("failed: ") + e.what() + "\n");
-      } catch (const Error&) {
-      }
-    }
-    if (comm->size() > 1) {
-      std::fprintf(stderr, "error (rank %d of %d): %s\n  at %s\n", comm->rank(), comm->size(), e.what(), e.where().c_str());
-      std::fflush(stderr);
-      comm->abort(e.exit_code());
-    }
+    report_run_failure(e, *comm, paths.status);
     throw;
   } catch (const std::exception& e) {
     if (comm->size() > 1) {

@@ -1,0 +1,25 @@
+// report_run_failure: status file + rank-named abort shared by the job-kind runners.
+#include "jobs/runners/run_failure.h"
+
+#include <cstdio>
+
+#include "comm/communicator.h"
+#include "engine/run_dir.h"
+
+namespace curvlab {
+
+void report_run_failure(const Error& e, Communicator& comm, const std::string& status_file) {
+  if (comm.rank() == 0) {
+    try {
+      write_text_atomic(status_file, std::string("failed: ") + e.what() + "\n");
+    } catch (const Error&) {
+    }
+  }
+  if (comm.size() > 1) {
+    std::fprintf(stderr, "error (rank %d of %d): %s\n  at %s\n", comm.rank(), comm.size(), e.what(), e.where().c_str());
+    std::fflush(stderr);
+    comm.abort(e.exit_code());
+  }
+}
+
+}  // namespace curvlab

@@ -24,6 +24,8 @@ int parse_cli(int argc, char** argv, CliOptions* out) {
   run->add_option("--set", out->overrides, "Override a job-file key: --set train.lr=0.05 (repeatable)");
   run->add_option("--output", out->output_dir, "Override job.output_dir");
   run->add_flag("--quiet", out->quiet, "Only errors and the final summary");
+  run->add_flag("--retry-failed", out->retry_failed,
+                "Sweeps ([sweep] section): start diverged runs over (else a rerun skips them like done ones)");
 
   auto* validate = app.add_subcommand("validate", "Check a job file (and its data files) without running anything");
   validate->add_option("job", out->file, "Job file (TOML)")->required()->check(CLI::ExistingFile);
@@ -34,7 +36,9 @@ int parse_cli(int argc, char** argv, CliOptions* out) {
 
   auto* submit = app.add_subcommand(
       "submit", "Write an sbatch script for a job (several job files: one job array) and submit it with sbatch");
-  submit->add_option("jobs", out->files, "Job file(s) (TOML); their [cluster] sections give the defaults")
+  submit->add_option("jobs", out->files,
+                     "Job file(s) (TOML); their [cluster] sections give the defaults. One sweep file ([sweep]): one "
+                     "job array, one task per run")
       ->required()
       ->check(CLI::ExistingFile);
   struct IntFlag {

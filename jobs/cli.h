@@ -15,6 +15,7 @@ struct CliOptions {
   std::vector<std::string> overrides;   // --set key=value
   std::string output_dir;               // --output: overrides job.output_dir
   bool quiet = false;
+  bool retry_failed = false;            // run SWEEP.toml --retry-failed: start diverged runs over
   // submit
   std::vector<std::string> files;       // job files: one = one run; several = one job array
   std::vector<std::string> cluster_overrides;  // --nodes 2 ... as "cluster.nodes=2"

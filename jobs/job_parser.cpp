@@ -16,6 +16,7 @@
 #include "engine/error.h"
 #include "jobs/overrides.h"
 #include "jobs/section_reader.h"
+#include "jobs/sweep/sweep_section.h"
 
 namespace curvlab {
 namespace {
@@ -198,7 +199,7 @@ const SectionParser kSections[] = {
     {"job", read_job}, {"data", read_data}, {"model", read_model},
     {"train", read_train}, {"comm", read_comm}, {"kfac", read_kfac},
     {"hessian", read_hessian}, {"quant", read_quant},
-    {"cluster", read_cluster},
+    {"cluster", read_cluster}, {"sweep", read_sweep},
 };
 
 // [hessian] / [quant] rules (each error points at the key to change).
@@ -349,6 +350,7 @@ void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   check_cross_rules(spec);
   check_hessian_rules(spec);
   check_cluster_rules(spec);
+  check_sweep_rules(spec);
 }
 
 }  // namespace

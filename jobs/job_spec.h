@@ -164,6 +164,39 @@ struct ClusterSpec {
   std::string executable;                  // the curvlab binary the script runs; empty = the submitting one
 };
 
+// One key of [sweep.grid]: the values it takes, each kept as its TOML literal ("128", "0.05", "\"kfac\"").
+struct SweepGridKey {
+  std::string key;                         // a job-file key, dotted: "train.lr"
+  std::vector<std::string> values;         // TOML literals, in the order written
+  SourceLocation where;
+};
+
+// One key of [sweep.random]: a distribution to draw from (seeded by sweep.random.seed).
+struct SweepRandomKey {
+  std::string key;                         // a job-file key, dotted
+  std::string distribution;                // uniform | log_uniform | choice
+  double lo = 0.0, hi = 0.0;               // uniform, log_uniform: the bounds
+  std::vector<std::string> choices;        // choice: TOML literals
+  SourceLocation where;
+};
+
+// [sweep]: a job file that is a family of runs (grid x seeded random sample). See docs/sweeps.md.
+// The expansion into runs lives in jobs/sweep/sweep_expand.h.
+struct SweepSpec {
+  bool present = false;                    // the file has a [sweep] section
+  std::vector<SweepGridKey> grid;          // sorted by key
+  std::int64_t random_samples = 0;         // [sweep.random] samples: draws combined with each grid point
+  std::uint64_t random_seed = 0;
+  std::vector<SweepRandomKey> random;      // sorted by key
+  std::string target_metric;               // "" | test_accuracy | test_loss | train_loss
+  double target_value = 0.0;
+  bool stop_at_target = false;
+  std::int64_t budget_steps = 0;           // 0 = the base file's train.steps / train.epochs
+  std::int64_t budget_epochs = 0;
+  std::string budget_scaling = "none";     // none | linear (steps * reference / batch_size)
+  std::int64_t budget_reference_batch = 0;
+};
+
 struct JobSpec {
   JobSection job;
   DataSpec data;
@@ -174,6 +207,7 @@ struct JobSpec {
   HessianSpec hessian;
   QuantSpec quant;
   ClusterSpec cluster;
+  SweepSpec sweep;
 
   std::string source_path;                 // the job file ("<string>" when parsed from text)
   std::string source_text;                 // its full text, stored in checkpoints

@@ -15,12 +15,16 @@
 #include "jobs/cli.h"
 #include "jobs/job_parser.h"
 #include "jobs/runners/runner.h"
+#include "jobs/sweep/sweep_runner.h"
+#include "jobs/sweep/sweep_status.h"
+#include "jobs/sweep/sweep_submit.h"
 
 namespace {
 
 int validate(const curvlab::CliOptions& cli) {
   curvlab::JobSpec spec = curvlab::load_job_file(cli.file, cli.overrides);
   curvlab::check_job_resources(spec);
+  if (spec.sweep.present) return curvlab::print_sweep_expansion(spec, cli.overrides);
   const curvlab::DatasetInfo info = curvlab::probe_dataset(spec.data);
   std::printf("%s: ok (kind %s, dataset %s: %lld train / %lld test samples, model %s, optimizer %s, output %s)\n",
               cli.file.c_str(), spec.job.kind.c_str(), spec.data.dataset.c_str(),
@@ -34,6 +38,17 @@ int run(const curvlab::CliOptions& cli) {
   if (!cli.output_dir.empty()) overrides.push_back("job.output_dir=" + cli.output_dir);
   curvlab::JobSpec spec = curvlab::load_job_file(cli.file, overrides);
   curvlab::check_job_resources(spec);
+  if (spec.sweep.present) {
+    CURVLAB_CHECK(!cli.force, curvlab::ConfigError,
+                  "--force does not apply to a sweep (a rerun skips done runs and resumes the others); to start a "
+                  "sweep over, delete its directory " + spec.job.output_dir + " (or --retry-failed for diverged runs)");
+    curvlab::SweepRunOptions sweep_options;
+    sweep_options.quiet = cli.quiet;
+    sweep_options.retry_failed = cli.retry_failed;
+    return curvlab::run_sweep(spec, overrides, sweep_options);
+  }
+  CURVLAB_CHECK(!cli.retry_failed, curvlab::ConfigError,
+                "--retry-failed is for sweeps (job files with a [sweep] section); " + cli.file + " has none");
   curvlab::RunOptions options;
   options.mode = cli.resume ? curvlab::RunMode::kResume : cli.force ? curvlab::RunMode::kForce : curvlab::RunMode::kFresh;
   options.auto_resume = cli.auto_resume;
@@ -51,13 +66,16 @@ int submit(const curvlab::CliOptions& cli) {
   curvlab::SubmitResult result;
   if (cli.files.size() == 1) {
     const curvlab::JobSpec spec = curvlab::load_job_file(cli.files[0], overrides);
-    result = curvlab::submit_run(spec, options);
+    result = spec.sweep.present ? curvlab::submit_sweep(spec, overrides, options) : curvlab::submit_run(spec, options);
   } else {
     std::vector<curvlab::JobSpec> specs;
     std::vector<curvlab::BatchRun> runs;
     std::map<std::string, std::string> seen;  // output_dir -> job file
     for (const std::string& file : cli.files) {
       specs.push_back(curvlab::load_job_file(file, overrides));
+      CURVLAB_CHECK(!specs.back().sweep.present, curvlab::ConfigError,
+                    file + " is a sweep ([sweep] section): submit it on its own (`curvlab submit " + file +
+                        "`); it becomes one job array");
       const std::string& dir = specs.back().job.output_dir;
       CURVLAB_CHECK(seen.count(dir) == 0, curvlab::ConfigError,
                     file + " and " + seen[dir] + " write to the same job.output_dir '" + dir +
@@ -69,7 +87,9 @@ int submit(const curvlab::CliOptions& cli) {
     result = curvlab::submit_array(name.empty() || name == "." ? specs[0].job.name : name, runs, cli.array_dir,
                                    specs[0].cluster, options);
   }
-  for (const curvlab::BatchRun& r : result.skipped) std::printf("skipped %s: already done\n", r.run_dir.c_str());
+  for (const curvlab::BatchRun& r : result.skipped) {
+    std::printf("skipped %s: %s\n", r.run_dir.c_str(), curvlab::run_is_done(r.run_dir) ? "already done" : "diverged");
+  }
   if (result.script_path.empty()) {
     std::printf("nothing to submit: every run is done\n");
     return 0;
@@ -86,6 +106,12 @@ int submit(const curvlab::CliOptions& cli) {
 }
 
 int status(const curvlab::CliOptions& cli) {
+  if (curvlab::is_sweep_dir(cli.file)) {
+    curvlab::SlurmQuery query;
+    if (!cli.no_slurm) query = curvlab::slurm_query_squeue;
+    curvlab::print_sweep_states(curvlab::collect_sweep_states(cli.file, query), std::cout);
+    return 0;
+  }
   const std::vector<std::string> runs = curvlab::find_runs(cli.file);
   if (runs.empty()) {
     std::fprintf(stderr, "error: %s holds no curvlab run (no job.toml, status or slurm_job_id), nor a runs.tsv, nor "

@@ -71,6 +71,16 @@ class SectionReader {
   // The sub-table [path.key]; a reader of nothing when absent. References stay valid.
   SectionReader& section(const std::string& key);
 
+  // For tables whose keys are not fixed ([sweep.grid]): the table as written (null when absent),
+  // accept(key) marks a key as allowed (check_unknown_keys passes over it), and locate() gives
+  // where a node nested below this table was written.
+  const toml::table* table() const { return table_; }
+  void accept(const std::string& key) { find(key); }
+  SourceLocation locate(const std::string& dotted_name, const toml::node& node) const {
+    return ctx_.locate(dotted_name, node.source());
+  }
+  ParseContext& context() const { return ctx_; }
+
   bool present() const { return table_ != nullptr; }
   bool has(const std::string& key) const;              // written in the file or by --set
   std::string dotted(const std::string& key) const;    // "train" + "lr" -> "train.lr"

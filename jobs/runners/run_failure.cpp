@@ -8,14 +8,21 @@
 
 namespace curvlab {
 
-void report_run_failure(const Error& e, Communicator& comm, const std::string& status_file) {
+bool is_divergence(const Error& e) {
+  if (dynamic_cast<const NumericsError*>(&e) == nullptr) return false;
+  const std::string file = e.file();
+  const std::string trainer = "engine/trainer.cpp";
+  return file.size() >= trainer.size() && file.compare(file.size() - trainer.size(), trainer.size(), trainer) == 0;
+}
+
+void report_run_failure(const Error& e, Communicator& comm, const std::string& status_file, bool collective) {
   if (comm.rank() == 0) {
     try {
-      write_text_atomic(status_file, std::string("failed: ") + e.what() + "\n");
+      write_text_atomic(status_file, std::string(is_divergence(e) ? "failed: diverged: " : "failed: ") + e.what() + "\n");
     } catch (const Error&) {
     }
   }
-  if (comm.size() > 1) {
+  if (comm.size() > 1 && !collective) {
     std::fprintf(stderr, "error (rank %d of %d): %s\n  at %s\n", comm.rank(), comm.size(), e.what(), e.where().c_str());
     std::fflush(stderr);
     comm.abort(e.exit_code());

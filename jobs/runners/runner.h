@@ -17,6 +17,10 @@ struct RunOptions {
   // requeued Slurm job needs). Overrides `mode`.
   bool auto_resume = false;
   bool quiet = false;
+  // A sweep runs many jobs in one process: a divergence (is_divergence in run_failure.h, raised on
+  // every rank at the same step) then ends only this run, with status "failed: diverged: ...",
+  // and is rethrown without MPI_Abort so the sweep can go on with its next run.
+  bool divergence_ends_run_only = false;
 };
 
 using Runner = std::function<int(const JobSpec&, const RunOptions&)>;

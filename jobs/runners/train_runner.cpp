@@ -121,7 +121,7 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
     }
     return 0;
   } catch (const Error& e) {
-    report_run_failure(e, *comm, paths.status);
+    report_run_failure(e, *comm, paths.status, options.divergence_ends_run_only && is_divergence(e));
     throw;
   } catch (const std::exception& e) {
     if (comm->size() > 1) {

@@ -5,3 +5,17 @@ add_test(NAME jobs.cli_errors
           ${CMAKE_BINARY_DIR}/curvlab ${CMAKE_CURRENT_SOURCE_DIR}/jobs/cases)
 set_tests_properties(jobs.cli_errors PROPERTIES LABELS cli TIMEOUT 600
   ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# Sweeps end to end (docs/sweeps.md): validate, bad values (exit 2, nothing written), a 4-run sweep
+# killed in its second run (SIGKILL; under mpirun -np 2: SIGTERM to mpirun) and run again equals an
+# uninterrupted sweep run by run (bitwise checkpoints); reruns skip finished runs; changed base -> new ids.
+foreach(mode local mpi)
+  set(extra)
+  if(mode STREQUAL "mpi")
+    set(extra ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+  endif()
+  add_test(NAME jobs.sweep.${mode}
+    COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/sweep_test.py ${CMAKE_BINARY_DIR}/curvlab ${mode} ${extra})
+  set_tests_properties(jobs.sweep.${mode} PROPERTIES LABELS jobs PROCESSORS 2 TIMEOUT 300
+    ENVIRONMENT "OMP_NUM_THREADS=1")
+endforeach()

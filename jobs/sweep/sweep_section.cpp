@@ -13,7 +13,7 @@
 namespace curvlab {
 namespace {
 
-const std::vector<std::string> kTargetMetrics = {"", "test_accuracy", "test_loss", "train_loss"};
+const std::vector<std::string> kTargetMetrics = {"test_accuracy", "test_loss", "train_loss"};
 const std::vector<std::string> kBudgetScalings = {"none", "linear"};
 const std::vector<std::string> kDistributions = {"uniform", "log_uniform", "choice"};
 
@@ -54,7 +54,7 @@ void flatten(const toml::table& table, const std::string& prefix,
              std::vector<std::pair<std::string, const toml::node*>>& out, IsLeaf is_leaf) {
   for (auto&& [k, v] : table) {
     const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (v.is_table() && !is_leaf(v)) {
+    if (v.is_table() && !is_leaf(key, v)) {
       flatten(*v.as_table(), key, out, is_leaf);
     } else {
       out.emplace_back(key, &v);
@@ -65,7 +65,7 @@ void flatten(const toml::table& table, const std::string& prefix,
 void read_grid(SectionReader& grid, const std::string& table_name, JobSpec& spec) {
   if (grid.table() == nullptr) return;
   std::vector<std::pair<std::string, const toml::node*>> leaves;
-  flatten(*grid.table(), "", leaves, [](const toml::node&) { return false; });
+  flatten(*grid.table(), "", leaves, [](const std::string&, const toml::node&) { return false; });
   for (auto&& [k, v] : *grid.table()) grid.accept(std::string(k.str()));
   for (const auto& [key, node] : leaves) {
     const std::string dotted = table_name + "." + key;
@@ -114,13 +114,20 @@ void read_random(SectionReader& random, JobSpec& spec) {
     }
     return false;
   };
+  // A distribution table, or the table of a job-file key ("train.lr" = { normal = ... } is then
+  // reported as a bad distribution, not as the unknown key train.lr.normal).
+  const std::vector<std::string> job_keys = job_file_keys();
+  const auto is_leaf = [&](const std::string& key, const toml::node& n) {
+    return key.find('.') != std::string::npos &&
+           (is_distribution(n) || std::find(job_keys.begin(), job_keys.end(), key) != job_keys.end());
+  };
   std::vector<std::pair<std::string, const toml::node*>> leaves;
   for (auto&& [k, v] : *random.table()) {
     const std::string key(k.str());
     if (key == "samples" || key == "seed") continue;
     random.accept(key);
-    if (v.is_table() && !is_distribution(v)) {
-      flatten(*v.as_table(), key, leaves, is_distribution);
+    if (v.is_table() && !is_leaf(key, v)) {
+      flatten(*v.as_table(), key, leaves, is_leaf);
     } else {
       leaves.emplace_back(key, &v);
     }
@@ -169,6 +176,7 @@ void read_random(SectionReader& random, JobSpec& spec) {
 }  // namespace
 
 const std::vector<std::string>& sweep_distributions() { return kDistributions; }
+const std::vector<std::string>& sweep_target_metrics() { return kTargetMetrics; }
 
 void read_sweep(SectionReader& r, JobSpec& spec) {
   SweepSpec& s = spec.sweep;
@@ -176,7 +184,15 @@ void read_sweep(SectionReader& r, JobSpec& spec) {
   read_grid(r.section("grid"), "sweep.grid", spec);
   std::sort(s.grid.begin(), s.grid.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   read_random(r.section("random"), spec);
-  r.choice("target_metric", s.target_metric, kTargetMetrics);
+  r.string("target_metric", s.target_metric);  // "" = no target
+  if (!s.target_metric.empty() &&
+      std::find(kTargetMetrics.begin(), kTargetMetrics.end(), s.target_metric) == kTargetMetrics.end()) {
+    std::string message = "sweep.target_metric must be one of " + join_names(kTargetMetrics) +
+                          " (or \"\" for none; got \"" + s.target_metric + "\")";
+    const std::string hint = closest_match(s.target_metric, kTargetMetrics);
+    if (!hint.empty()) message += "; did you mean \"" + hint + "\"?";
+    throw_config_error(r.location("target_metric"), message);
+  }
   r.number("target_value", s.target_value);
   r.boolean("stop_at_target", s.stop_at_target);
   r.integer("budget_steps", s.budget_steps, Range::at_least(0));
@@ -188,10 +204,6 @@ void read_sweep(SectionReader& r, JobSpec& spec) {
 void check_sweep_rules(const JobSpec& spec) {
   const SweepSpec& s = spec.sweep;
   if (!s.present) return;
-  if (s.grid.empty() && s.random.empty()) {
-    throw_config_error(spec.where("sweep"), "[sweep] has no keys to vary: add [sweep.grid] with e.g. "
-                                            "\"train.lr\" = [0.05, 0.1], or [sweep.random] (docs/sweeps.md)");
-  }
   if (!s.random.empty() && s.random_samples == 0) {
     throw_config_error(spec.where("sweep.random"), "[sweep.random] has distributions but sweep.random.samples = 0: "
                                                    "set samples = N, the draws combined with each grid point");
@@ -200,6 +212,10 @@ void check_sweep_rules(const JobSpec& spec) {
     throw_config_error(spec.where("sweep.random.samples"),
                        "sweep.random.samples > 0 needs at least one key to draw, e.g. \"train.lr\" = "
                        "{ log_uniform = [1e-3, 1.0] }");
+  }
+  if (s.grid.empty() && s.random.empty()) {
+    throw_config_error(spec.where("sweep"), "[sweep] has no keys to vary: add [sweep.grid] with e.g. "
+                                            "\"train.lr\" = [0.05, 0.1], or [sweep.random] (docs/sweeps.md)");
   }
   for (const auto& r : s.random) {
     for (const auto& g : s.grid) {

@@ -17,5 +17,7 @@ void check_sweep_rules(const JobSpec& spec);
 
 // The distributions [sweep.random] knows: uniform, log_uniform, choice.
 const std::vector<std::string>& sweep_distributions();
+// The metrics sweep.target_metric names: test_accuracy (higher is better), test_loss, train_loss.
+const std::vector<std::string>& sweep_target_metrics();
 
 }  // namespace curvlab

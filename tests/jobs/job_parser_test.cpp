@@ -136,6 +136,20 @@ modules = ["cuda"]
 setup = ["export A=1"]
 sbatch = ["--exclusive"]
 executable = "/opt/curvlab"
+[sweep]
+target_metric = "test_loss"
+target_value = 0.5
+stop_at_target = true
+budget_steps = 100
+budget_epochs = 0
+budget_scaling = "linear"
+budget_reference_batch = 32
+[sweep.grid]
+"train.lr" = [0.1, 0.2]
+[sweep.random]
+samples = 2
+seed = 4
+"train.momentum" = { uniform = [0.5, 0.9] }
 )";
 
 TEST(JobParser, MinimalFileKeepsEveryDefault) {
@@ -278,7 +292,8 @@ TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
   EXPECT_LT(pos("comm.sync_batchnorm"), pos("kfac"));
   EXPECT_LT(pos("kfac.bucket_mb"), pos("hessian"));
   EXPECT_LT(pos("quant.eval_samples"), pos("cluster"));
-  EXPECT_EQ(keys.back(), "cluster.executable");
+  EXPECT_LT(pos("cluster.executable"), pos("sweep"));
+  EXPECT_EQ(keys.back(), "sweep.budget_reference_batch");
 }
 
 TEST(JobParser, IntegersAreAcceptedWhereNumbersAreExpected) {

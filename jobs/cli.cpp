@@ -75,7 +75,7 @@ int parse_cli(int argc, char** argv, CliOptions* out) {
   submit->add_flag("--dry-run", out->dry_run, "Only write the script and print it; do not call sbatch");
 
   auto* status = app.add_subcommand("status", "Show the state of a run, a job array or a sweep from its directory");
-  status->add_option("dir", out->file, "A run's output directory, or a directory of runs")
+  status->add_option("dir", out->file, "A run's output directory, a sweep directory, or a directory of runs")
       ->required()
       ->check(CLI::ExistingDirectory);
   status->add_flag("--no-slurm", out->no_slurm, "Do not ask Slurm (squeue); read only the directories");

@@ -66,6 +66,9 @@ int submit(const curvlab::CliOptions& cli) {
   curvlab::SubmitResult result;
   if (cli.files.size() == 1) {
     const curvlab::JobSpec spec = curvlab::load_job_file(cli.files[0], overrides);
+    CURVLAB_CHECK(!spec.sweep.present || cli.array_dir.empty(), curvlab::ConfigError,
+                  "--array-dir does not apply to a sweep: its array's script and logs go to " + spec.job.output_dir +
+                      "/slurm (set the sweep's job.output_dir, or --set job.output_dir=DIR, to move them)");
     result = spec.sweep.present ? curvlab::submit_sweep(spec, overrides, options) : curvlab::submit_run(spec, options);
   } else {
     std::vector<curvlab::JobSpec> specs;

@@ -237,7 +237,8 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
       run.job_file = (fs::path(plan.sweep_dir) / "jobs" / (run.id + ".toml")).string();
       set_key(t, "job.name", toml_literal(toml::value<std::string>(plan.name + "-" + run.id)));
       set_key(t, "job.output_dir", toml_literal(toml::value<std::string>(run.run_dir)));
-      run.job_text = "# Run " + run.id + " of the sweep " + spec.source_path + " (written by curvlab; see " +
+      run.job_text = "# Run " + run.id + " of the sweep " + fs::path(spec.source_path).filename().string() +
+                     " (written by curvlab; see " +
                      "docs/sweeps.md)\n# " + describe_values(run) + "\n\n" + toml_document(t);
       try {
         const JobSpec resolved = parse_job_text(run.job_text, run.job_file);
@@ -250,6 +251,16 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
     }
   }
   return plan;
+}
+
+void check_sweep_resources(const SweepPlan& plan) {
+  for (const SweepRun& run : plan.runs) {
+    try {
+      check_job_resources(parse_job_text(run.job_text, run.job_file));
+    } catch (const ConfigError& e) {
+      CURVLAB_THROW(ConfigError, "sweep run " + run.id + " (" + describe_values(run) + "): " + e.what());
+    }
+  }
 }
 
 std::vector<std::string> write_sweep_layout(const SweepPlan& plan, const JobSpec& spec) {

@@ -47,6 +47,10 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
 // form (keys sorted, floats shortest round-trip) without job.name, job.output_dir and [cluster].
 std::string sweep_run_id(const std::string& resolved_job_text);
 
+// The checks that need the disk (data files, batch size vs data set size: check_job_resources)
+// for every run; a ConfigError names the run's id and values.
+void check_sweep_resources(const SweepPlan& plan);
+
 // 64-bit FNV-1a of `text`.
 std::uint64_t fnv1a64(const std::string& text);
 

@@ -38,6 +38,7 @@ SweepRunAction sweep_run_action(const std::string& run_dir, bool retry_failed) {
 
 int print_sweep_expansion(const JobSpec& spec, const std::vector<std::string>& overrides) {
   const SweepPlan plan = expand_sweep(spec, overrides);
+  check_sweep_resources(plan);
   std::printf("%s: ok: a sweep of %zu run(s) (%zu grid point(s)", spec.source_path.c_str(), plan.runs.size(),
               plan.grid_points);
   if (spec.sweep.random_samples > 0) {
@@ -66,6 +67,7 @@ int print_sweep_expansion(const JobSpec& spec, const std::vector<std::string>& o
 
 int run_sweep(const JobSpec& spec, const std::vector<std::string>& overrides, const SweepRunOptions& options) {
   const SweepPlan plan = expand_sweep(spec, overrides);  // every run is checked before anything is written
+  check_sweep_resources(plan);
   const LaunchContext launch = detect_launch_context();
   const bool root = launch.env_rank <= 0;
   // Several runs create and destroy MPI communicators in this process: MPI must stay initialised

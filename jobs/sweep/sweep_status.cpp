@@ -92,6 +92,10 @@ SweepStatus collect_sweep_states(const std::string& sweep_dir, const SlurmQuery&
     const JobSpec spec = load_job_file((fs::path(sweep_dir) / kSweepFileName).string());
     status.target_metric = spec.sweep.target_metric;
     status.target_value = spec.sweep.target_value;
+    if (status.target_metric.empty()) {  // a target written in the base file's [train]
+      status.target_metric = spec.train.target_metric;
+      status.target_value = spec.train.target_value;
+    }
   } catch (const Error&) {
   }
   const std::vector<RunState> states = collect_run_states(dirs, query);

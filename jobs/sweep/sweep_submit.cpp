@@ -11,6 +11,7 @@ namespace curvlab {
 
 SubmitResult submit_sweep(const JobSpec& spec, const std::vector<std::string>& overrides, const SubmitOptions& options) {
   const SweepPlan plan = expand_sweep(spec, overrides);
+  check_sweep_resources(plan);
   for (const std::string& dir : write_sweep_layout(plan, spec)) {
     std::fprintf(stderr, "note: %s matches no run of this sweep (its settings changed since it ran); it is kept, "
                          "not used\n", dir.c_str());

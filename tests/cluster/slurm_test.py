@@ -4,7 +4,7 @@ temporary directory; stop_slurm.sh stops exactly the daemons it started). Exits 
 with the reason when Slurm cannot be started here.
 
 Usage: slurm_test.py CURVLAB REPO_ROOT MODE PORT [MPIRUN FLAGS...]
-  MODE array:   3 job files submitted as one job array (`curvlab submit a b c --array-dir`): all three
+  MODE array:   a 3-run sweep submitted as one job array (`curvlab submit sweep.toml`): all three
                 finish with results; `curvlab status` says done; resubmitting skips them.
   MODE mpi:     a 2-rank job (srun --mpi=pmix inside the batch script) equals the same job run
                 directly with mpirun -np 2, bitwise.
@@ -131,22 +131,32 @@ def submit(curvlab, args, env, cwd):
 
 
 def test_array(curvlab, tmp, env, slurm_dir, mpirun):
-    jobs = [write_job(tmp, name, seed=i + 1, lr=0.02 * (i + 1)) for i, name in enumerate(["a", "b", "c"])]
-    array_dir = os.path.join(tmp, "array")
-    job_id = submit(curvlab, [j for j, _ in jobs] + ["--array-dir", array_dir, "--throttle", "3"], env, tmp)
-    log(f"submitted array job {job_id}")
+    # A 3-run sweep (docs/sweeps.md): `curvlab submit sweep.toml` is one job array, one task per run.
+    path, sweep_dir = write_job(tmp, "sweep", epochs=1)
+    with open(path, "a") as f:
+        f.write('[sweep]\ntarget_metric = "test_accuracy"\ntarget_value = 0.3\n'
+                '[sweep.grid]\n"train.lr" = [0.02, 0.04, 0.06]\n')
+    job_id = submit(curvlab, [path, "--throttle", "3"], env, tmp)
+    log(f"submitted the sweep as array job {job_id}")
+    with open(os.path.join(sweep_dir, "sweep.tsv")) as f:
+        rows = [line.split("\t") for line in f.read().splitlines()[1:]]
+    assert len(rows) == 3, rows
+    assert os.path.exists(os.path.join(sweep_dir, "slurm", "array.sbatch"))
     states = wait_done(job_id, env, 3, 150, slurm_dir)
     log(f"array finished: {states}")
-    for i, (_, out) in enumerate(jobs):
+    for i, row in enumerate(rows):
+        out = os.path.join(sweep_dir, row[1])
         assert states.get(f"{job_id}_{i}") == "COMPLETED", f"task {i}: {states}\n{run_logs(out)}"
         assert read(os.path.join(out, "status")).startswith("done"), run_logs(out)
         assert os.path.getsize(os.path.join(out, "results.h5")) > 0
+        assert os.path.getsize(os.path.join(out, "metrics_evals.csv")) > 0
         assert read(os.path.join(out, "slurm_job_id")).strip() == f"{job_id}_{i}"
-    r = sh([curvlab, "status", array_dir], env)
+        assert f"lr = {row[3]}" in read(os.path.join(out, "job.toml"))
+    r = sh([curvlab, "status", sweep_dir], env)
     print(r.stdout)
-    assert r.stdout.count(" done ") >= 3 and "3 run(s): 3 done;" in r.stdout, r.stdout
-    r = sh([curvlab, "submit", *[j for j, _ in jobs], "--array-dir", array_dir], env)
-    assert "nothing to submit" in r.stdout and r.stdout.count("skipped") == 3, r.stdout
+    assert "3 run(s): 3 done;" in r.stdout and all(row[0] in r.stdout for row in rows), r.stdout
+    r = sh([curvlab, "submit", path], env, check=False)
+    assert r.returncode == 0 and "nothing to submit" in r.stdout and r.stdout.count("skipped") == 3, r.stdout
 
 
 def test_mpi(curvlab, tmp, env, slurm_dir, mpirun):

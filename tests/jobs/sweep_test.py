@@ -3,10 +3,11 @@
 of its second run, run again, and must end with the same results per run id as an uninterrupted sweep
 (newest checkpoint bitwise, every evaluation row but its wall time); a second rerun runs nothing.
 Also: `curvlab validate` prints the expansion, a bad sweep value exits 2 and writes nothing, --force is
-refused, and a changed base file gives new ids and a note about the old run directories.
+refused, a changed base file gives new ids and a note about the old run directories, and diverging
+runs (NaN loss) are recorded as diverged while the sweep goes on (no MPI_Abort under 2 ranks).
 
 Usage: sweep_test.py CURVLAB local            one process, SIGKILL in the middle of run 2
-       sweep_test.py CURVLAB mpi MPIRUN FLAGS  2 ranks (mpirun -np 2), SIGTERM to mpirun in run 2
+       sweep_test.py CURVLAB mpi MPIRUN FLAGS  2 ranks (mpirun -np 2), SIGTERM to both ranks in run 2
 """
 import csv
 import os
@@ -162,9 +163,13 @@ def main():
         time.sleep(0.002)
     assert p.poll() is None, f"the sweep ended before it could be killed:\n{p.communicate()[1]}"
     if mode == "mpi":
+        # SIGTERM to every rank, as `kill -TERM` of the job's process group or a scheduler does (mpirun
+        # forwards a SIGTERM sent to itself only after a delay that depends on the machine's load).
         ranks = rank_pids(p.pid)
-        os.kill(p.pid, signal.SIGTERM)
-        what = "SIGTERM to mpirun"
+        assert len(ranks) == 2, f"expected 2 rank processes under mpirun, found {ranks}"
+        for pid in ranks:
+            os.kill(pid, signal.SIGTERM)
+        what = "SIGTERM to both ranks"
     else:
         os.kill(p.pid, signal.SIGKILL)
         ranks, what = [], "SIGKILL"
@@ -217,6 +222,22 @@ def main():
         assert r.returncode == 0, r.stderr
         assert r.stderr.count("matches no run of this sweep") == 4, r.stderr
         assert len(os.listdir(os.path.join(part_dir, "runs"))) == 8
+
+    # A diverging run is an outcome, not an error: recorded, the sweep goes on (under 2 ranks too,
+    # without MPI_Abort), and a rerun skips it unless --retry-failed.
+    div_file, div_dir = sweep_file("div")
+    write(div_file, read(div_file).replace('"train.lr" = [0.02, 0.05]', '"train.lr" = [1e6, 0.05]')
+          .replace("budget_steps = 100", "budget_steps = 10").replace("[1024, 1024]", "[32]"))
+    r = run(launcher + [curvlab, "run", div_file, "--quiet"], env)
+    assert r.returncode == 0, f"a diverged run stopped the sweep ({r.returncode}):\n{r.stdout}\n{r.stderr}"
+    states = {row["train.lr"]: read(os.path.join(div_dir, row["run_dir"], "status")) for row in table(div_dir)}
+    assert all(v.startswith("failed: diverged: training loss became") for k, v in states.items() if k == "1000000.0"), states
+    assert all(v.startswith("done") for k, v in states.items() if k == "0.05"), states
+    assert "4 run(s): 2 diverged; 2 done;" in r.stdout, r.stdout
+    r = run(launcher + [curvlab, "run", div_file, "--quiet"], env)
+    assert r.returncode == 0 and "(2 done, 2 diverged, 0 to run)" in r.stderr, r.stderr
+    r = run(launcher + [curvlab, "run", div_file, "--quiet", "--retry-failed"], env)
+    assert r.returncode == 0 and r.stderr.count("diverged (recorded; the sweep goes on)") == 2, r.stderr
 
     log(f"{mode}: passed in {time.time() - t0:.1f} s")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -7,8 +7,9 @@ set_tests_properties(jobs.cli_errors PROPERTIES LABELS cli TIMEOUT 600
   ENVIRONMENT "OMP_NUM_THREADS=1")
 
 # Sweeps end to end (docs/sweeps.md): validate, bad values (exit 2, nothing written), a 4-run sweep
-# killed in its second run (SIGKILL; under mpirun -np 2: SIGTERM to mpirun) and run again equals an
-# uninterrupted sweep run by run (bitwise checkpoints); reruns skip finished runs; changed base -> new ids.
+# killed in its second run (SIGKILL; under mpirun -np 2: SIGTERM to both ranks) and run again equals an
+# uninterrupted sweep run by run (bitwise checkpoints); reruns skip finished runs; changed base -> new ids;
+# diverged runs are recorded and the sweep goes on.
 foreach(mode local mpi)
   set(extra)
   if(mode STREQUAL "mpi")

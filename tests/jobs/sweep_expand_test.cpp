@@ -16,6 +16,7 @@
 #include "jobs/job_parser.h"
 #include "jobs/sweep/sweep_expand.h"
 #include "jobs/sweep/sweep_status.h"
+#include "jobs/sweep/toml_text.h"
 
 namespace curvlab {
 namespace {
@@ -359,6 +360,39 @@ TEST(SweepStatusTable, BestAccuracyAndTargetStepFromTheEvals) {
   EXPECT_NE(out.str().find("2 run(s): 1 diverged; 1 done;"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("0.5500"), std::string::npos) << out.str();
   std::filesystem::remove_all(dir);
+}
+
+TEST(SweepExpand, AWholeSubTableCanBeSwept) {
+  const SweepPlan p = expand(kBase + "[sweep.grid]\n\"train.lr_schedule\" = [{ kind = \"cosine\", min_lr = 0.01 }, "
+                                     "{ kind = \"constant\" }]\n");
+  ASSERT_EQ(p.runs.size(), 2u);
+  EXPECT_EQ(values_of(p.runs[0])["train.lr_schedule"], "{ kind = \"cosine\", min_lr = 0.01 }");
+  const JobSpec a = parse_job_text(p.runs[0].job_text, "a"), b = parse_job_text(p.runs[1].job_text, "b");
+  EXPECT_EQ(a.train.lr_schedule.kind, "cosine");
+  EXPECT_DOUBLE_EQ(a.train.lr_schedule.min_lr, 0.01);
+  EXPECT_EQ(b.train.lr_schedule.kind, "constant");
+  EXPECT_DOUBLE_EQ(b.train.lr_schedule.min_lr, 0.0);  // the whole table is replaced
+}
+
+TEST(TomlText, CanonicalLiteralsAndDocuments) {
+  const toml::table t = toml::parse(std::string_view(
+      "a = 0.1\nb = 1.0\nc = 5e-2\nd = 0x10\ne = \"q\\\"x\\ty\"\nf = [1, 2.5, \"s\"]\ng = { z = 1, y = true }\n"
+      "\"dotted.key\" = 3\n[sub]\nk = 1e300\n"));
+  EXPECT_EQ(toml_literal(*t.get("a")), "0.1");
+  EXPECT_EQ(toml_literal(*t.get("b")), "1.0");
+  EXPECT_EQ(toml_literal(*t.get("c")), "0.05");
+  EXPECT_EQ(toml_literal(*t.get("d")), "16");
+  EXPECT_EQ(toml_literal(*t.get("e")), "\"q\\\"x\\ty\"");
+  EXPECT_EQ(toml_literal(*t.get("f")), "[1, 2.5, \"s\"]");
+  EXPECT_EQ(toml_literal(*t.get("g")), "{ y = true, z = 1 }");
+  const std::string doc = toml_document(t);
+  // Inline and [header] tables are the same table: the document writes every table as a section.
+  EXPECT_EQ(doc, "a = 0.1\nb = 1.0\nc = 0.05\nd = 16\n\"dotted.key\" = 3\ne = \"q\\\"x\\ty\"\nf = [1, 2.5, \"s\"]\n"
+                 "\n[g]\ny = true\nz = 1\n\n[sub]\nk = 1e+300\n");
+  // The document reads back as the same table, and its text is a fixed point.
+  const toml::table back = toml::parse(std::string_view(doc));
+  EXPECT_EQ(toml_document(back), doc);
+  EXPECT_EQ(back, t);
 }
 
 TEST(SweepExample, ShippedExampleExpands) {

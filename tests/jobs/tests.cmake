@@ -20,3 +20,6 @@ foreach(mode local mpi)
   set_tests_properties(jobs.sweep.${mode} PROPERTIES LABELS jobs PROCESSORS 2 TIMEOUT 300
     ENVIRONMENT "OMP_NUM_THREADS=1")
 endforeach()
+
+# tests/jobs/sweep_expand_test.cpp checks the canonical TOML text (jobs/sweep/toml_text.h) on toml++ tables.
+target_link_libraries(test_jobs PRIVATE tomlplusplus::tomlplusplus)

@@ -158,8 +158,16 @@ int print_sweep_states(const SweepStatus& status, std::ostream& out) {
   for (const auto& [state, n] : counts) out << " " << n << " " << state << ";";
   out << "\n";
   for (const SweepRunStatus& r : status.runs) {
-    if (r.run.state == "failed" || r.run.state == "diverged" || !r.run.slurm_id.empty()) {
-      if (!r.run.detail.empty()) out << r.id << ": " << r.run.detail << "\n";
+    if (r.run.state != "done" && r.run.state != "not started") {
+      std::string detail = r.run.detail;
+      if (r.run.state == "running" && r.run.samples_per_s > 0 && detail.find("samples/s") == std::string::npos) {
+        std::ostringstream rate;
+        rate << std::fixed << std::setprecision(0) << r.run.samples_per_s << " samples/s";
+        detail = rate.str() + (detail.empty() ? "" : "; " + detail);
+      }
+      if (!detail.empty()) out << r.id << ": " << detail << "\n";
+    } else if (!r.run.slurm_id.empty() && !r.run.detail.empty()) {
+      out << r.id << ": " << r.run.detail << "\n";
     }
     if (r.run.log_tail.empty()) continue;
     out << r.id << " failed; end of its log " << r.run.log_tail.front() << ":\n";

@@ -119,6 +119,7 @@ StudyResult analyse_study(std::vector<RunOutcome> runs, const Target& target) {
         o.anchor_steps = best->steps;
       }
       if (best) o.largest_reached_batch = static_cast<double>(g->batch_size);
+      o.largest_batch = static_cast<double>(g->batch_size);
       if (std::isfinite(g->noise_scale)) noise.push_back(g->noise_scale);
     }
     if (!std::isnan(o.anchor_batch)) {

@@ -74,6 +74,7 @@ struct OptimizerSummary {
   std::string optimizer;
   double anchor_batch = std::numeric_limits<double>::quiet_NaN();  // smallest batch size that reached the target
   double anchor_steps = std::numeric_limits<double>::quiet_NaN();
+  double largest_batch = std::numeric_limits<double>::quiet_NaN();          // largest batch size swept
   double largest_reached_batch = std::numeric_limits<double>::quiet_NaN();
   double measured_critical_batch = std::numeric_limits<double>::quiet_NaN();
   CriticalBatchFit fit;

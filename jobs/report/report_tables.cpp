@@ -130,7 +130,8 @@ void write_report_tables(const SweepData& sweep, const StudyResult& study, const
     << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const OptimizerSummary& o : study.optimizers) {
     s << "| " << o.optimizer << " | " << report_number(o.anchor_batch) << " | " << report_number(o.anchor_steps) << " | "
-      << report_number(o.largest_reached_batch) << " | " << report_number(o.measured_critical_batch) << " | "
+      << report_number(o.largest_reached_batch) << " | " << report_number(o.measured_critical_batch)
+      << (o.measured_critical_batch == o.largest_batch ? " (largest swept: may be larger)" : "") << " | "
       << report_number(o.fit.s_min) << " | " << report_number(o.fit.b_crit) << " | " << report_number(o.fit.r2) << " | "
       << report_number(o.noise_scale) << " |\n";
   }

@@ -283,6 +283,7 @@ TEST(ScalingStudy, FixtureSweepGivesTheKnownTable) {
     const bool sgd = o.optimizer == "sgd";
     EXPECT_EQ(o.anchor_batch, 128);
     EXPECT_EQ(o.largest_reached_batch, 1024);
+    EXPECT_EQ(o.largest_batch, 1024);
     // sgd: 260 > 2 x 100 at 1024; kfac: 150 > 2 x 62.5 at 1024.
     EXPECT_EQ(o.measured_critical_batch, 512);
     const auto [a, slope] = normal_equations(sgd ? kSgdSteps : kKfacSteps);

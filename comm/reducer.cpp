@@ -90,18 +90,22 @@ torch::Tensor GradReducer::slot_view(const Slot& s) const {
   return buckets_[s.bucket].flat.narrow(0, s.offset, s.param.numel()).view(s.param.sizes());
 }
 
-void GradReducer::prepare(double local_weight) {
+void GradReducer::prepare(double local_weight, int micro_batches) {
   std::lock_guard<std::mutex> lock(mutex_);
   CURVLAB_CHECK(std::isfinite(local_weight) && local_weight >= 0, CommError,
                 "GradReducer::prepare: local_weight must be finite and >= 0 (local samples / global samples), got " +
                     std::to_string(local_weight));
+  CURVLAB_CHECK(micro_batches >= 1, CommError,
+                "GradReducer::prepare: micro_batches must be >= 1, got " + std::to_string(micro_batches));
   bool grads_arrived = false;
-  for (const auto& b : buckets_) grads_arrived = grads_arrived || b.ready > 0;
+  for (const auto& s : slots_) grads_arrived = grads_arrived || s.written;
   CURVLAB_CHECK(!(prepared_ && grads_arrived), CommError,
                 "GradReducer::prepare called again after backward but before finalize(); call finalize() after each "
-                "backward");
+                "step's last backward");
   for (auto& s : slots_) {
     s.ready = false;
+    s.written = false;
+    s.micro_seen = -1;
     // Autograd must not add this step's local gradient into last step's bucket view.
     if (opts_.grad_as_bucket_view) s.param.mutable_grad() = torch::Tensor();
   }
@@ -111,24 +115,65 @@ void GradReducer::prepare(double local_weight) {
   }
   next_launch_ = 0;
   weight_.fill_(local_weight);
+  weight_value_ = local_weight;
+  micro_batches_ = micro_batches;
+  micro_ = 0;
+  if (track_sq_norm_) sq_norm_.zero_();
   prepared_ = true;
+}
+
+void GradReducer::next_micro_batch(double local_weight) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  CURVLAB_CHECK(prepared_ && micro_ + 1 < micro_batches_, CommError,
+                "GradReducer::next_micro_batch: " + std::string(prepared_ ? "all " + std::to_string(micro_batches_) +
+                    " micro-batches of this step were already announced" : "call prepare() first"));
+  CURVLAB_CHECK(std::isfinite(local_weight) && local_weight >= 0, CommError,
+                "GradReducer::next_micro_batch: local_weight must be finite and >= 0, got " + std::to_string(local_weight));
+  ++micro_;
+  weight_.fill_(local_weight);
+  weight_value_ = local_weight;
+}
+
+void GradReducer::set_track_sq_norm(bool on) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  track_sq_norm_ = on;
+  if (on && !sq_norm_.defined()) {
+    auto options = torch::TensorOptions().dtype(torch::kDouble);
+    if (!slots_.empty()) options = options.device(slots_.front().param.device());
+    sq_norm_ = torch::zeros({}, options);
+  }
+}
+
+double GradReducer::local_sq_norm() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  CURVLAB_CHECK(track_sq_norm_, CommError, "GradReducer::local_sq_norm: call set_track_sq_norm(true) first");
+  return sq_norm_.item<double>();
 }
 
 void GradReducer::on_grad(size_t index, const torch::Tensor& grad) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!prepared_) return;  // not in a reduced step (evaluation, Hessian-vector products)
   Slot& s = slots_[index];
-  CURVLAB_CHECK(!s.ready, CommError,
-                "GradReducer: the gradient of '" + s.name + "' arrived twice between prepare() and finalize(): "
-                "backward ran twice in one step; call finalize() after each backward and prepare() before the next");
+  CURVLAB_CHECK(s.micro_seen < micro_, CommError,
+                "GradReducer: the gradient of '" + s.name + "' arrived twice in one micro-batch: backward ran "
+                "twice; call next_micro_batch() between backward passes of one step, finalize() at its end");
   CURVLAB_CHECK(grad.defined() && !grad.is_sparse(), CommError,
                 "GradReducer: parameter '" + s.name + "' received an undefined or sparse gradient");
   torch::NoGradGuard no_grad;
   auto slot = slot_view(s);
-  torch::mul_out(slot, grad, weight_);  // slot = grad * local_weight, one pass
-  s.ready = true;
-  ++buckets_[s.bucket].ready;
-  launch_ready_locked();
+  if (!s.written) {
+    torch::mul_out(slot, grad, weight_);  // slot = grad * local_weight, one pass
+    s.written = true;
+  } else {
+    slot.add_(grad, weight_value_);       // later micro-batches accumulate
+  }
+  if (track_sq_norm_) sq_norm_.add_(grad.square().sum(torch::kDouble));
+  s.micro_seen = micro_;
+  if (micro_ + 1 == micro_batches_) {     // the step's last backward: the slot is final
+    s.ready = true;
+    ++buckets_[s.bucket].ready;
+    launch_ready_locked();
+  }
 }
 
 void GradReducer::launch_ready_locked() {
@@ -149,7 +194,9 @@ void GradReducer::finalize() {
     for (size_t b = next_launch_; b < buckets_.size(); ++b) {
       for (size_t si : buckets_[b].slots) {
         if (slots_[si].ready) continue;
-        slot_view(slots_[si]).zero_();  // unused parameter (or a rank without samples): zero gradient
+        // unused parameter (or a rank without samples): zero gradient; a parameter that saw only
+        // earlier micro-batches keeps what they accumulated
+        if (!slots_[si].written) slot_view(slots_[si]).zero_();
         slots_[si].ready = true;
         ++buckets_[b].ready;
       }

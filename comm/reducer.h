@@ -16,6 +16,12 @@
 //   finalize()  zero-fills the slots of parameters that received no gradient, launches the
 //               remaining buckets, waits for all, and sets param.grad() to the reduced slot
 //               (a view of the bucket, or a copy: ReducerOptions::grad_as_bucket_view)
+// Gradient accumulation: prepare(w0, M) announces M backward passes (micro-batches) in this step;
+// next_micro_batch(wk) goes between them. The hook writes grad * w0, then adds grad * wk, and a
+// slot is ready (its bucket may launch) only in the last micro-batch, so communication overlaps
+// the last backward. With set_track_sq_norm(true) the hooks also sum |grad|^2 of every incoming
+// (per rank, per micro-batch) gradient, before weighting: the small-batch gradient norms of the
+// gradient noise scale (algorithms/large_batch/noise_scale.h), read with local_sq_norm().
 // The sum over ranks of grad_r * w_r is the gradient of the global-batch mean loss, equal to
 // the 1-rank gradient. finalize() replaces .grad() (gradient accumulation across steps is not
 // done here); with bucket views, a .grad() kept from one step changes in the next. prepare()
@@ -51,7 +57,12 @@ class GradReducer {
   GradReducer& operator=(const GradReducer&) = delete;
 
   // Before backward: this rank's gradients will be multiplied by local_weight; resets readiness.
-  void prepare(double local_weight);
+  // micro_batches > 1: that many backward passes follow, separated by next_micro_batch().
+  void prepare(double local_weight, int micro_batches = 1);
+  void next_micro_batch(double local_weight);
+  void set_track_sq_norm(bool on);
+  // Sum over this step's hook calls of |grad|^2 (this rank, every micro-batch); after the last backward.
+  double local_sq_norm() const;
   // After backward (or instead of it, on a rank with no samples): see the protocol above.
   void finalize();
 
@@ -67,6 +78,8 @@ class GradReducer {
     size_t bucket = 0;
     int64_t offset = 0;  // in elements of the bucket's flat buffer
     bool ready = false;
+    bool written = false;  // the slot holds this step's gradient (from some micro-batch)
+    int micro_seen = -1;   // last micro-batch whose gradient arrived
     unsigned hook = 0;
   };
   struct Bucket {
@@ -88,7 +101,11 @@ class GradReducer {
   mutable std::mutex mutex_;  // hooks may run on autograd worker threads
   bool prepared_ = false;
   size_t next_launch_ = 0;
-  torch::Tensor weight_;      // 0-dim double: this step's local_weight
+  torch::Tensor weight_;      // 0-dim double: this micro-batch's local_weight
+  double weight_value_ = 1.0;
+  int micro_batches_ = 1, micro_ = 0;
+  bool track_sq_norm_ = false;
+  torch::Tensor sq_norm_;     // 0-dim double on the parameters' device
 };
 
 }  // namespace curvlab

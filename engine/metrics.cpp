@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -58,29 +59,43 @@ void MetricTable::save_state(StateWriter& out, const std::string& prefix) const 
 }
 
 void MetricTable::load_state(const StateReader& in, const std::string& prefix) {
+  // Columns added in later versions (absent from older checkpoints) are filled with NaN; the first
+  // column must be there.
+  CURVLAB_CHECK(in.has(prefix + "/" + columns_[0]), IoError,
+                "metric table " + prefix + " is missing its column '" + columns_[0] + "'");
   std::size_t n = 0;
   for (std::size_t i = 0; i < columns_.size(); ++i) {
-    torch::Tensor t = in.read_tensor(prefix + "/" + columns_[i]).to(torch::kFloat64).contiguous();
+    const std::string path = prefix + "/" + columns_[i];
+    if (i > 0 && !in.has(path)) {
+      data_[i].assign(n, std::nan(""));
+      continue;
+    }
+    torch::Tensor t = in.read_tensor(path).to(torch::kFloat64).contiguous();
     if (i == 0) n = static_cast<std::size_t>(t.numel());
     CURVLAB_CHECK(static_cast<std::size_t>(t.numel()) == n, IoError,
-                  "metric column " + prefix + "/" + columns_[i] + " has a different length than the others");
+                  "metric column " + path + " has a different length than the others");
     data_[i].assign(t.data_ptr<double>(), t.data_ptr<double>() + n);
   }
   rows_ = n;
 }
 
 RunMetrics::RunMetrics()
-    : steps({"step", "epoch", "loss", "accuracy", "lr", "batch_size", "samples_per_s", "wall_time"}),
-      evals({"step", "epoch", "train_loss", "test_loss", "test_accuracy", "wall_time"}) {}
+    : steps({"step", "epoch", "loss", "accuracy", "lr", "batch_size", "samples_per_s", "wall_time", "grad_sq_norm",
+             "trace_sigma", "noise_scale"}),
+      evals({"step", "epoch", "train_loss", "test_loss", "test_accuracy", "wall_time"}),
+      snapshots({"cycle", "step", "epoch", "batch_size", "test_loss", "test_accuracy", "ensemble_size",
+                 "ensemble_loss", "ensemble_accuracy"}) {}
 
 void RunMetrics::save_state(StateWriter& out, const std::string& prefix) const {
   steps.save_state(out, prefix + "/step");
   evals.save_state(out, prefix + "/eval");
+  if (snapshots.rows() > 0) snapshots.save_state(out, prefix + "/snapshot");
 }
 
 void RunMetrics::load_state(const StateReader& in, const std::string& prefix) {
   steps.load_state(in, prefix + "/step");
   evals.load_state(in, prefix + "/eval");
+  if (in.has(prefix + "/snapshot/cycle")) snapshots.load_state(in, prefix + "/snapshot");
 }
 
 namespace {
@@ -93,19 +108,27 @@ void write_file(const std::string& path, const std::string& text, bool append) {
 }  // namespace
 
 CsvSink::CsvSink(std::string dir, const RunMetrics& metrics)
-    : steps_path_(dir + "/metrics_steps.csv"), evals_path_(dir + "/metrics_evals.csv"), metrics_(metrics) {
+    : steps_path_(dir + "/metrics_steps.csv"), evals_path_(dir + "/metrics_evals.csv"),
+      snapshots_path_(dir + "/metrics_snapshots.csv"), metrics_(metrics) {
   write_file(steps_path_, metrics_.steps.to_csv(), false);
   write_file(evals_path_, metrics_.evals.to_csv(), false);
+  if (metrics_.snapshots.rows() > 0) write_file(snapshots_path_, metrics_.snapshots.to_csv(), false);
   steps_written_ = metrics_.steps.rows();
   evals_written_ = metrics_.evals.rows();
+  snapshots_written_ = metrics_.snapshots.rows();
 }
 
 void CsvSink::flush_new_rows() {
-  std::string s, e;
+  std::string s, e, c;
   for (; steps_written_ < metrics_.steps.rows(); ++steps_written_) s += metrics_.steps.csv_row(steps_written_);
   for (; evals_written_ < metrics_.evals.rows(); ++evals_written_) e += metrics_.evals.csv_row(evals_written_);
+  if (snapshots_written_ == 0 && metrics_.snapshots.rows() > 0) c = metrics_.snapshots.csv_header();
+  for (; snapshots_written_ < metrics_.snapshots.rows(); ++snapshots_written_) {
+    c += metrics_.snapshots.csv_row(snapshots_written_);
+  }
   if (!s.empty()) write_file(steps_path_, s, true);
   if (!e.empty()) write_file(evals_path_, e, true);
+  if (!c.empty()) write_file(snapshots_path_, c, true);
 }
 
 }  // namespace curvlab

@@ -35,22 +35,28 @@ class MetricTable : public Stateful {
 // The two tables of a training run.
 struct RunMetrics : public Stateful {
   RunMetrics();
-  MetricTable steps;  // step, epoch, loss, accuracy, lr, batch_size, samples_per_s, wall_time
+  // step, epoch, loss, accuracy, lr, batch_size, samples_per_s, wall_time, grad_sq_norm, trace_sigma,
+  // noise_scale (the last three: gradient noise scale estimates, NaN when not measured)
+  MetricTable steps;
   MetricTable evals;  // step, epoch, train_loss, test_loss, test_accuracy, wall_time
+  // cyclical batch schedules, one row per cycle end: cycle, step, epoch, batch_size, test_loss,
+  // test_accuracy (the snapshot alone), ensemble_size, ensemble_loss, ensemble_accuracy
+  MetricTable snapshots;
   void save_state(StateWriter& out, const std::string& prefix) const override;
   void load_state(const StateReader& in, const std::string& prefix) override;
 };
 
-// Appends rows to <dir>/metrics_steps.csv and <dir>/metrics_evals.csv as a run goes; on start it
+// Appends rows to <dir>/metrics_steps.csv and <dir>/metrics_evals.csv (and metrics_snapshots.csv
+// once there is a snapshot) as a run goes; on start it
 // rewrites both from the metrics restored so far (so a resumed run has no duplicate rows).
 class CsvSink {
  public:
   CsvSink(std::string dir, const RunMetrics& metrics);
   void flush_new_rows();  // writes rows appended since the last call
  private:
-  std::string steps_path_, evals_path_;
+  std::string steps_path_, evals_path_, snapshots_path_;
   const RunMetrics& metrics_;
-  std::size_t steps_written_ = 0, evals_written_ = 0;
+  std::size_t steps_written_ = 0, evals_written_ = 0, snapshots_written_ = 0;
 };
 
 }  // namespace curvlab

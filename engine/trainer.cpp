@@ -7,8 +7,11 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
 #include "algorithms/kfac/kfac_preconditioner.h"
+#include "algorithms/large_batch/batch_schedule.h"
+#include "algorithms/large_batch/noise_scale.h"
 #include "algorithms/hessian/tracker.h"
 #include "algorithms/optim/optimizer.h"
 #include "algorithms/schedules/lr_schedule.h"
@@ -22,12 +25,19 @@
 #include "engine/models/model.h"
 #include "engine/progress.h"
 #include "engine/seeding.h"
+#include "engine/snapshot_ensemble.h"
 #include "engine/version.h"
 
 namespace curvlab {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+std::string format_double(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
 
 std::string iso_time_now() {
   std::time_t t = std::time(nullptr);
@@ -62,12 +72,17 @@ struct Trainer::State {
   std::unique_ptr<Checkpointer> checkpointer;
   RunMetrics metrics;
   std::unique_ptr<CurvatureTracker> tracker;  // [hessian] track_every_*: curvature at evaluations
+  std::unique_ptr<BatchSchedule> schedule;    // [train.batch_schedule]
+  std::unique_ptr<GradientNoiseScale> noise;  // train.noise_scale
+  std::unique_ptr<SnapshotEnsemble> ensemble; // cyclical schedules with batch_schedule.ensemble
+  int micro_batches = 1;                      // backward passes per step and rank
 
   std::int64_t step = 0;
   std::int64_t planned_steps = 0;
   double planned_epochs = 0;
   double loss_since_eval = 0;
   std::int64_t steps_since_eval = 0;
+  bool epoch_done = false;  // the last batch ended an epoch (matters with drop_last)
   std::string last_checkpoint;
   double wall_offset = 0;  // wall time of earlier segments of a resumed run
   Clock::time_point start;
@@ -77,10 +92,13 @@ struct Trainer::State {
 
   bool is_root() const { return comm->rank() == 0; }
   double wall() const { return wall_offset + std::chrono::duration<double>(Clock::now() - start).count(); }
+  // Samples seen / training-set size; a batch that ends an epoch (drop_last too) completes it.
   double epoch_progress() const {
+    if (epoch_done) return static_cast<double>(loader->epoch() + 1);
     return static_cast<double>(loader->epoch()) +
            static_cast<double>(loader->position()) / static_cast<double>(data.train.size());
   }
+  Progress progress() const { return {step, epoch_progress()}; }
 
   void build();
   void broadcast_model();
@@ -91,6 +109,11 @@ struct Trainer::State {
   std::pair<double, double> evaluate();
   void record_eval();
   bool stop_requested();
+  Net fresh_model() const;
+  void rebuild_ensemble();
+  void end_of_cycle(std::int64_t cycle, std::int64_t batch);
+  NoiseScaleEstimate measure_noise(const std::vector<double>& stats, std::int64_t global_size);
+  std::int64_t target_row() const;
 };
 
 void Trainer::State::build() {
@@ -121,14 +144,99 @@ void Trainer::State::build() {
   checkpointer = std::make_unique<Checkpointer>(paths.checkpoints, spec.train.keep_last);
   if (CurvatureTracker::enabled(spec)) tracker = std::make_unique<CurvatureTracker>(spec, comm);
 
-  const std::int64_t per_epoch = loader->batches_per_epoch(spec.train.batch_size);
-  if (spec.train.steps > 0) {
-    planned_steps = spec.train.steps;
-    planned_epochs = static_cast<double>(planned_steps) / static_cast<double>(per_epoch);
+  const TrainSpec& t = spec.train;
+  schedule = std::make_unique<BatchSchedule>(t.batch_schedule, t.batch_size);
+  const std::int64_t n = data.train.size();
+  if (t.steps > 0) {
+    planned_steps = t.steps;
+    planned_epochs = epochs_after_steps(*schedule, n, t.drop_last, planned_steps);
   } else {
-    planned_steps = spec.train.epochs * per_epoch;
-    planned_epochs = static_cast<double>(spec.train.epochs);
+    planned_epochs = static_cast<double>(t.epochs);
+    planned_steps = plan_steps_for_epochs(*schedule, n, t.drop_last, planned_epochs);
   }
+  const double horizon = t.batch_schedule.unit == "steps" ? static_cast<double>(planned_steps) : planned_epochs;
+  const std::int64_t largest = schedule->max_batch(horizon);
+  CURVLAB_CHECK(largest <= n, ConfigError,
+                spec.where("train.batch_schedule").str() + ": the batch schedule reaches a batch of " +
+                    std::to_string(largest) + " samples, more than the " + std::to_string(n) +
+                    " training samples; lower train.batch_schedule.max_batch_size (or gamma), or enlarge the data");
+  micro_batches = static_cast<int>(t.micro_batches);
+  // One rank has a single per-rank gradient: the noise scale needs a second, smaller one.
+  if (t.noise_scale && comm->size() == 1 && micro_batches == 1) micro_batches = 2;
+  if (t.noise_scale) {
+    noise = std::make_unique<GradientNoiseScale>(t.noise_scale_ema);
+    reducer->set_track_sq_norm(true);
+  }
+  if (schedule->cyclical() && t.batch_schedule.ensemble) {
+    ensemble = std::make_unique<SnapshotEnsemble>(data.test, comm);
+  }
+}
+
+Net Trainer::State::fresh_model() const {
+  // Building a model draws its initial values from the global torch generator: keep it untouched.
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  const torch::Tensor saved = gen.get_state();
+  Net m = make_model(spec.model, data.sample_shape, data.num_classes);
+  gen.set_state(saved);
+  return m;
+}
+
+// Resume: the ensemble's summed probabilities are rebuilt from the snapshot files of the cycles
+// recorded in metrics.snapshots (so any rank count can resume).
+void Trainer::State::rebuild_ensemble() {
+  if (!ensemble || metrics.snapshots.rows() == 0) return;
+  Net m = fresh_model();
+  for (double cycle : metrics.snapshots.column("cycle")) {
+    SnapshotEnsemble::load_snapshot(*m, SnapshotEnsemble::snapshot_path(paths.dir, static_cast<std::int64_t>(cycle)));
+    ensemble->add(*m);
+  }
+}
+
+void Trainer::State::end_of_cycle(std::int64_t cycle, std::int64_t batch) {
+  const BatchScheduleSpec& b = spec.train.batch_schedule;
+  if (b.snapshots && is_root()) {
+    std::filesystem::create_directories(paths.dir + "/snapshots");
+    const std::map<std::string, std::string> attrs = {
+        {"job_text", spec.source_text}, {"curvlab_version", CURVLAB_VERSION}, {"step", std::to_string(step)},
+        {"cycle", std::to_string(cycle)}, {"created", iso_time_now()}, {"kind", "snapshot"},
+        {"model_spec", model_spec_string(spec.model, data.sample_shape, data.num_classes)}};
+    SnapshotEnsemble::save_snapshot(*model, SnapshotEnsemble::snapshot_path(paths.dir, cycle), attrs);
+  }
+  if (ensemble) {
+    const EnsembleEval e = ensemble->add(*model);
+    metrics.snapshots.append({static_cast<double>(cycle), static_cast<double>(step), epoch_progress(),
+                              static_cast<double>(batch), e.test_loss, e.test_accuracy,
+                              static_cast<double>(e.ensemble_size), e.ensemble_loss, e.ensemble_accuracy});
+  }
+}
+
+// `stats` = {loss_sum, correct, sum |g_k|^2, small gradients, sum 1/b_k} summed over ranks.
+NoiseScaleEstimate Trainer::State::measure_noise(const std::vector<double>& stats, std::int64_t global_size) {
+  double big = 0;
+  for (const auto& [name, p] : params) {
+    if (p.grad().defined()) big += p.grad().square().sum(torch::kDouble).item<double>();
+  }
+  NoiseScaleSample sample;
+  if (stats[3] >= 2) {
+    sample.small_sq_norm = stats[2] / stats[3];
+    sample.small_batch = stats[3] / stats[4];
+    sample.big_sq_norm = big;
+    sample.big_batch = static_cast<double>(global_size);
+    noise->update(sample);
+  }
+  return noise->estimate();
+}
+
+// The first evaluation row that meets train.target_*, or -1.
+std::int64_t Trainer::State::target_row() const {
+  const TrainSpec& t = spec.train;
+  if (t.target_metric.empty() || metrics.evals.rows() == 0) return -1;
+  const std::vector<double>& v = metrics.evals.column(t.target_metric);
+  const bool higher_better = t.target_metric == "test_accuracy";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (higher_better ? v[i] >= t.target_value : v[i] <= t.target_value) return static_cast<std::int64_t>(i);
+  }
+  return -1;
 }
 
 void Trainer::State::broadcast_model() {
@@ -149,6 +257,8 @@ void Trainer::State::save_all(StateWriter& w) const {
   w.write_int("trainer/world_size", comm->size());
   w.write_double("trainer/loss_since_eval", loss_since_eval);
   w.write_int("trainer/steps_since_eval", steps_since_eval);
+  w.write_int("trainer/epoch_done", epoch_done ? 1 : 0);
+  if (noise) noise->save_state(w, "noise_scale");
   w.write_double("trainer/wall_time", wall());
   w.write_int("rng/seed", static_cast<std::int64_t>(spec.job.seed));
   metrics.save_state(w, "metrics");
@@ -193,6 +303,23 @@ void Trainer::State::write_results() const {
       w.write_double("summary/test_accuracy", metrics.evals.column("test_accuracy").back());
       w.write_double("summary/test_loss", metrics.evals.column("test_loss").back());
     }
+    if (!spec.train.target_metric.empty()) {
+      const std::int64_t row = target_row();
+      const auto at = [&](const char* col) {
+        return row >= 0 ? metrics.evals.column(col)[static_cast<std::size_t>(row)] : std::nan("");
+      };
+      w.write_string("summary/target_metric", spec.train.target_metric);
+      w.write_double("summary/target_value", spec.train.target_value);
+      w.write_int("summary/target_reached", row >= 0 ? 1 : 0);
+      w.write_double("summary/target_step", at("step"));
+      w.write_double("summary/target_epoch", at("epoch"));
+      w.write_double("summary/target_wall_time", at("wall_time"));
+    }
+    if (metrics.snapshots.rows() > 0) {
+      w.write_double("summary/ensemble_accuracy", metrics.snapshots.column("ensemble_accuracy").back());
+      w.write_double("summary/ensemble_loss", metrics.snapshots.column("ensemble_loss").back());
+      w.write_int("summary/ensemble_size", static_cast<std::int64_t>(metrics.snapshots.column("ensemble_size").back()));
+    }
   }, attrs);
 }
 
@@ -217,6 +344,8 @@ bool Trainer::State::resume() {
   loader->set_state(in->read_int("trainer/epoch"), in->read_int("trainer/position"));
   loss_since_eval = in->read_double("trainer/loss_since_eval");
   steps_since_eval = in->read_int("trainer/steps_since_eval");
+  epoch_done = in->has("trainer/epoch_done") && in->read_int("trainer/epoch_done") != 0;
+  if (noise && in->has("noise_scale/updates")) noise->load_state(*in, "noise_scale");
   wall_offset = in->read_double("trainer/wall_time");
   metrics.load_state(*in, "metrics");
   const std::string my_rng = "rng/torch_cpu/rank_" + std::to_string(comm->rank());
@@ -226,6 +355,7 @@ bool Trainer::State::resume() {
   }
   last_checkpoint = *latest;
   broadcast_model();
+  rebuild_ensemble();
   return true;
 }
 
@@ -295,34 +425,49 @@ TrainResult Trainer::run() {
       break;
     }
     const auto t0 = Clock::now();
-    const double epoch_at_start = s.epoch_progress();
-    const double lr = lr_at(t.lr_schedule, t.lr, epoch_at_start, s.planned_epochs);
+    const Progress at_start = s.progress();
+    const double epoch_at_start = at_start.epoch;
+    const std::int64_t batch_size = s.schedule->batch_at(at_start);
+    const double lr = train_lr_at(t, epoch_at_start, s.planned_epochs, batch_size);
     s.optimizer->set_lr(lr);
-    Batch b = s.loader->next(t.batch_size);
+    Batch b = s.loader->next(batch_size);
 
-    // Forward/backward on this rank's slice; the reducer turns per-rank gradients of the local
-    // mean loss, weighted by local/global samples, into the global-batch mean gradient.
-    s.reducer->prepare(static_cast<double>(b.local_size) / static_cast<double>(b.global_size));
+    // Forward/backward on this rank's slice, in micro-batches (contiguous parts whose sizes differ
+    // by at most one); the reducer turns per-rank gradients of each micro-batch's mean loss,
+    // weighted by its samples / global samples, into the global-batch mean gradient.
+    const std::int64_t m = s.micro_batches;
+    auto part = [&](std::int64_t k) { return b.local_size * k / m; };
+    const double global = static_cast<double>(b.global_size);
+    s.reducer->prepare(static_cast<double>(part(1) - part(0)) / global, static_cast<int>(m));
     if (s.kfac) s.kfac->begin_step(epoch_at_start);  // capture on at factor-update steps
-    double loss_sum = 0, correct = 0;
-    if (b.local_size > 0) {
-      torch::Tensor logits = s.model->forward(b.inputs);  // [local, classes]
-      torch::Tensor loss = F::cross_entropy(logits, b.targets);
-      loss.backward();
-      loss_sum = loss.item<double>() * static_cast<double>(b.local_size);
-      correct = logits.detach().argmax(1).eq(b.targets).sum().item<double>();
+    // loss_sum, correct, sum of |g_k|^2, number of small-batch gradients, sum of 1/b_k
+    std::vector<double> stats = {0, 0, 0, 0, 0};
+    for (std::int64_t k = 0; k < m; ++k) {
+      const std::int64_t lo = part(k), n = part(k + 1) - part(k);
+      if (k > 0) s.reducer->next_micro_batch(static_cast<double>(n) / global);
+      if (n > 0) {
+        const bool whole = n == b.local_size;
+        torch::Tensor x = whole ? b.inputs : b.inputs.narrow(0, lo, n);
+        torch::Tensor y = whole ? b.targets : b.targets.narrow(0, lo, n);
+        torch::Tensor logits = s.model->forward(x);  // [n, classes]
+        torch::Tensor loss = F::cross_entropy(logits, y);
+        loss.backward();
+        stats[0] += loss.item<double>() * static_cast<double>(n);
+        stats[1] += logits.detach().argmax(1).eq(y).sum().item<double>();
+        stats[3] += 1;
+        stats[4] += 1.0 / static_cast<double>(n);
+      }
+      if (s.kfac) s.kfac->after_backward(n, b.global_size, k + 1 == m);  // factor allreduce, overlapped
     }
-    if (s.kfac) s.kfac->after_backward(b.local_size, b.global_size);  // factor allreduce, overlapped
     s.reducer->finalize();
-    double step_loss = loss_sum, step_acc = correct;
+    s.epoch_done = b.last_in_epoch;
+    if (s.noise) stats[2] = s.reducer->local_sq_norm();
     if (s.comm->size() > 1) {
-      auto stats = torch::tensor({loss_sum, correct}, torch::kFloat64);
-      s.comm->allreduce({stats}, ReduceOp::kSum);
-      step_loss = stats[0].item<double>();
-      step_acc = stats[1].item<double>();
+      auto all = torch::tensor(stats, torch::kFloat64);
+      s.comm->allreduce({all}, ReduceOp::kSum);
+      for (std::size_t i = 0; i < stats.size(); ++i) stats[i] = all[static_cast<std::int64_t>(i)].item<double>();
     }
-    step_loss /= static_cast<double>(b.global_size);
-    step_acc /= static_cast<double>(b.global_size);
+    const double step_loss = stats[0] / global, step_acc = stats[1] / global;
     if (!std::isfinite(step_loss)) {
       CURVLAB_THROW(NumericsError, "training loss became " + std::string(std::isnan(step_loss) ? "NaN" : "infinite") +
                                        " at step " + std::to_string(s.step + 1) + " (epoch " +
@@ -330,6 +475,9 @@ TrainResult Trainer::run() {
                                        "); the run stopped without writing a checkpoint. Lower train.lr, add "
                                        "train.lr_schedule.warmup_epochs, or check the data");
     }
+    NoiseScaleEstimate ns;
+    ns.grad_sq_norm = ns.trace_sigma = ns.noise_scale = std::nan("");
+    if (s.noise) ns = s.measure_noise(stats, b.global_size);  // before K-FAC changes the gradients
     if (s.kfac) s.kfac->precondition(lr);  // .grad() <- K-FAC-preconditioned, KL-clipped
     s.optimizer->step();
     ++s.step;
@@ -339,15 +487,24 @@ TrainResult Trainer::run() {
     const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
     const double sps = static_cast<double>(b.global_size) / std::max(dt, 1e-9);
     s.metrics.steps.append({static_cast<double>(s.step), s.epoch_progress(), step_loss, step_acc, lr,
-                            static_cast<double>(b.global_size), sps, s.wall()});
+                            static_cast<double>(b.global_size), sps, s.wall(), ns.grad_sq_norm, ns.trace_sigma,
+                            ns.noise_scale});
+    if (s.schedule->cycle_ended(at_start, s.progress())) s.end_of_cycle(s.schedule->cycle_at(at_start), batch_size);
     progress.update(s.step, s.epoch_progress(), step_loss, step_acc, lr, sps);
 
-    const bool last = s.step == s.planned_steps;
+    bool last = s.step == s.planned_steps;
     const bool epoch_end = b.last_in_epoch;
     const bool do_eval = last || (t.eval_every_steps > 0 ? s.step % t.eval_every_steps == 0 : epoch_end);
-    const bool do_ckpt = last || (t.checkpoint_every_steps > 0 ? s.step % t.checkpoint_every_steps == 0 : epoch_end);
+    bool do_ckpt = last || (t.checkpoint_every_steps > 0 ? s.step % t.checkpoint_every_steps == 0 : epoch_end);
     if (do_eval) {
+      const bool had_target = s.target_row() >= 0;
       s.record_eval();
+      if (!had_target && s.target_row() >= 0) {
+        progress.message("target " + t.target_metric + " " + (t.target_metric == "test_accuracy" ? ">= " : "<= ") +
+                         format_double(t.target_value) + " reached at step " + std::to_string(s.step) +
+                         (t.stop_at_target ? "; stopping (train.stop_at_target)" : ""));
+        if (t.stop_at_target) last = do_ckpt = true;
+      }
       char line[256];
       std::snprintf(line, sizeof(line), "eval step %lld epoch %.2f: train_loss %.4f test_loss %.4f test_accuracy %.4f",
                     static_cast<long long>(s.step), s.epoch_progress(), s.metrics.evals.column("train_loss").back(),
@@ -357,6 +514,7 @@ TrainResult Trainer::run() {
     if (do_ckpt) s.save_checkpoint();
     if (csv) csv->flush_new_rows();
     if (s.is_root() && s.hooks.after_step) s.hooks.after_step(s.step);
+    if (last) break;
   }
   if (stopped_early) {
     s.save_checkpoint();
@@ -375,6 +533,12 @@ TrainResult Trainer::run() {
     result.test_loss = s.metrics.evals.column("test_loss").back();
     result.test_accuracy = s.metrics.evals.column("test_accuracy").back();
     result.train_loss = s.metrics.evals.column("train_loss").back();
+  }
+  const std::int64_t row = s.target_row();
+  if (row >= 0) result.target_step = static_cast<std::int64_t>(s.metrics.evals.column("step")[static_cast<std::size_t>(row)]);
+  if (s.metrics.snapshots.rows() > 0) {
+    result.ensemble_accuracy = s.metrics.snapshots.column("ensemble_accuracy").back();
+    result.ensemble_size = static_cast<std::int64_t>(s.metrics.snapshots.column("ensemble_size").back());
   }
   return result;
 }

@@ -26,6 +26,9 @@ struct TrainResult {
   bool resumed = false;
   bool stopped = false;           // stopped early on TrainerHooks::stop_requested (checkpoint written)
   std::int64_t resumed_from_step = 0;
+  std::int64_t target_step = -1;  // first evaluation step meeting train.target_*; -1: not reached / none
+  double ensemble_accuracy = 0;   // cyclical schedules: the snapshot ensemble's test accuracy
+  std::int64_t ensemble_size = 0;
 };
 
 struct TrainerHooks {

@@ -25,7 +25,12 @@ const std::vector<std::string> kDatasets = {"fashion-mnist", "mnist", "cifar10",
 const std::vector<std::string> kModels = {"mlp",      "lenet5",   "convnet",  "resnet20",
                                           "resnet32", "resnet44", "resnet56", "resnet110"};
 const std::vector<std::string> kActivations = {"relu", "tanh", "gelu", "sigmoid"};
-const std::vector<std::string> kOptimizers = {"sgd", "kfac"};
+const std::vector<std::string> kOptimizers = {"sgd", "kfac", "lars"};
+const std::vector<std::string> kLrScalings = {"none", "linear", "sqrt"};
+const std::vector<std::string> kBatchSchedules = {"constant", "step", "cyclical"};
+const std::vector<std::string> kScheduleUnits = {"epochs", "steps"};
+const std::vector<std::string> kCycleShapes = {"sawtooth", "triangular", "cosine", "square"};
+const std::vector<std::string> kTargetMetrics = {"", "test_accuracy", "test_loss", "train_loss"};
 const std::vector<std::string> kKfacMethods = {"eigen", "inverse"};
 const std::vector<std::string> kKfacDtypes = {"float32", "float64"};
 const std::vector<std::string> kLrSchedules = {"constant", "step", "cosine"};
@@ -78,6 +83,27 @@ void read_lr_schedule(SectionReader& r, LrScheduleSpec& s) {
   r.number("min_lr", s.min_lr, Range::at_least(0));
 }
 
+void read_batch_schedule(SectionReader& r, BatchScheduleSpec& b) {
+  r.choice("kind", b.kind, kBatchSchedules);
+  r.choice("unit", b.unit, kScheduleUnits);
+  r.number_list("milestones", b.milestones, Range::at_least(0));
+  r.number("gamma", b.gamma, Range::above(0));
+  r.integer("min_batch_size", b.min_batch_size, Range::at_least(0));
+  r.integer("max_batch_size", b.max_batch_size, Range::at_least(0));
+  r.number("cycle_length", b.cycle_length, Range::above(0));
+  r.choice("shape", b.shape, kCycleShapes);
+  r.integer("multiple_of", b.multiple_of, Range::at_least(1));
+  r.boolean("couple_lr", b.couple_lr);
+  r.boolean("snapshots", b.snapshots);
+  r.boolean("ensemble", b.ensemble);
+}
+
+void read_lars(SectionReader& r, LarsSpec& l) {
+  r.number("trust_coefficient", l.trust_coefficient, Range::above(0));
+  r.number("eps", l.eps, Range::at_least(0));
+  r.boolean("exclude_bias_and_norm", l.exclude_bias_and_norm);
+}
+
 void read_train(SectionReader& r, JobSpec& spec) {
   TrainSpec& t = spec.train;
   r.integer("epochs", t.epochs, Range::at_least(0));
@@ -86,11 +112,21 @@ void read_train(SectionReader& r, JobSpec& spec) {
   r.boolean("drop_last", t.drop_last);
   r.choice("optimizer", t.optimizer, kOptimizers);
   r.number("lr", t.lr, Range::above(0));
+  r.choice("lr_scaling", t.lr_scaling, kLrScalings);
+  r.integer("reference_batch_size", t.reference_batch_size, Range::at_least(0));
   r.number("momentum", t.momentum, Range::between(0, 1, /*hi_open=*/true));
   r.number("dampening", t.dampening, Range::between(0, 1, /*hi_open=*/true));
   r.boolean("nesterov", t.nesterov);
   r.number("weight_decay", t.weight_decay, Range::at_least(0));
   read_lr_schedule(r.section("lr_schedule"), t.lr_schedule);
+  read_batch_schedule(r.section("batch_schedule"), t.batch_schedule);
+  read_lars(r.section("lars"), t.lars);
+  r.integer("micro_batches", t.micro_batches, Range::at_least(1));
+  r.boolean("noise_scale", t.noise_scale);
+  r.number("noise_scale_ema", t.noise_scale_ema, Range::between(0, 1, /*hi_open=*/true));
+  r.choice("target_metric", t.target_metric, kTargetMetrics);
+  r.number("target_value", t.target_value);
+  r.boolean("stop_at_target", t.stop_at_target);
   r.integer("eval_every_steps", t.eval_every_steps, Range::at_least(0));
   r.integer("checkpoint_every_steps", t.checkpoint_every_steps, Range::at_least(0));
   r.integer("keep_last", t.keep_last, Range::at_least(1));
@@ -305,6 +341,72 @@ void check_cross_rules(const JobSpec& spec) {
   }
 }
 
+// [train] large-batch keys: batch schedule, lr scaling, targets (each error points at the key to change).
+void check_large_batch_rules(const JobSpec& spec) {
+  const TrainSpec& t = spec.train;
+  const BatchScheduleSpec& b = t.batch_schedule;
+  if (b.kind == "step" && b.milestones.empty()) {
+    throw_config_error(spec.where("train.batch_schedule.kind"),
+                       "train.batch_schedule.kind = \"step\" needs train.batch_schedule.milestones, the progress "
+                       "(in batch_schedule.unit) at which the batch is multiplied by gamma, e.g. milestones = [2, 4]");
+  }
+  for (std::size_t i = 1; i < b.milestones.size(); ++i) {
+    if (!(b.milestones[i] > b.milestones[i - 1])) {
+      throw_config_error(spec.where("train.batch_schedule.milestones"),
+                         "train.batch_schedule.milestones must be strictly increasing (got " +
+                             format_number(b.milestones[i - 1]) + " then " + format_number(b.milestones[i]) + ")");
+    }
+  }
+  if (b.kind == "cyclical") {
+    const std::int64_t lo = b.min_batch_size > 0 ? b.min_batch_size : t.batch_size;
+    if (b.max_batch_size == 0) {
+      throw_config_error(spec.where("train.batch_schedule.kind"),
+                         "train.batch_schedule.kind = \"cyclical\" needs train.batch_schedule.max_batch_size, the "
+                         "largest batch of a cycle (the smallest is min_batch_size, default train.batch_size)");
+    }
+    if (b.max_batch_size < lo) {
+      throw_config_error(spec.where("train.batch_schedule.max_batch_size"),
+                         "train.batch_schedule.max_batch_size (" + std::to_string(b.max_batch_size) +
+                             ") must be >= the smallest batch of a cycle (" + std::to_string(lo) +
+                             ", min_batch_size or train.batch_size)");
+    }
+  }
+  if (b.kind == "cyclical" && b.ensemble && !b.snapshots) {
+    throw_config_error(spec.where("train.batch_schedule.ensemble"),
+                       "train.batch_schedule.ensemble = true evaluates the saved snapshots (a resumed run reloads "
+                       "them): set train.batch_schedule.snapshots = true, or ensemble = false");
+  }
+  if (t.optimizer == "lars" && (t.nesterov || t.dampening != 0.0)) {
+    throw_config_error(spec.where(t.nesterov ? "train.nesterov" : "train.dampening"),
+                       "train.optimizer = \"lars\" uses plain momentum (You et al. 2017): remove train.nesterov "
+                       "and train.dampening");
+  }
+  if (b.couple_lr && t.lr_scaling == "none") {
+    throw_config_error(spec.where("train.batch_schedule.couple_lr"),
+                       "train.batch_schedule.couple_lr = true scales the lr with the batch by train.lr_scaling, "
+                       "which is \"none\"; set train.lr_scaling = \"linear\" or \"sqrt\"");
+  }
+  if (t.lr_scaling != "none" && spec.locations.count("train.lr_schedule.warmup_start_factor")) {
+    throw_config_error(spec.where("train.lr_schedule.warmup_start_factor"),
+                       "with train.lr_scaling = \"" + t.lr_scaling + "\" the warmup starts at train.lr (the "
+                       "reference lr, Goyal et al. 2017) and ends at the scaled lr; remove warmup_start_factor");
+  }
+  if (t.target_metric.empty() && (spec.locations.count("train.target_value") || t.stop_at_target)) {
+    throw_config_error(spec.where(t.stop_at_target ? "train.stop_at_target" : "train.target_value"),
+                       "a target needs train.target_metric (\"test_accuracy\", \"test_loss\" or \"train_loss\") "
+                       "next to train.target_value");
+  }
+  if (!t.target_metric.empty() && !spec.locations.count("train.target_value")) {
+    throw_config_error(spec.where("train.target_metric"),
+                       "train.target_metric = \"" + t.target_metric + "\" needs train.target_value, e.g. 0.88");
+  }
+  if (t.micro_batches > 1 && t.batch_size < t.micro_batches) {
+    throw_config_error(spec.where("train.micro_batches"),
+                       "train.micro_batches (" + std::to_string(t.micro_batches) + ") is larger than "
+                       "train.batch_size (" + std::to_string(t.batch_size) + "); every micro-batch needs samples");
+  }
+}
+
 // [cluster] keys that must agree with each other (and be safe to paste into a shell script).
 void check_cluster_rules(const JobSpec& spec) {
   const ClusterSpec& c = spec.cluster;
@@ -348,6 +450,7 @@ void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   top.check_unknown_keys();
   check_cross_rules(spec);
   check_hessian_rules(spec);
+  check_large_batch_rules(spec);
   check_cluster_rules(spec);
 }
 
@@ -411,6 +514,11 @@ const std::vector<std::string>& allowed_values(const std::string& dotted_key) {
   if (dotted_key == "model.activation") return kActivations;
   if (dotted_key == "train.optimizer") return kOptimizers;
   if (dotted_key == "train.lr_schedule.kind") return kLrSchedules;
+  if (dotted_key == "train.lr_scaling") return kLrScalings;
+  if (dotted_key == "train.batch_schedule.kind") return kBatchSchedules;
+  if (dotted_key == "train.batch_schedule.unit") return kScheduleUnits;
+  if (dotted_key == "train.batch_schedule.shape") return kCycleShapes;
+  if (dotted_key == "train.target_metric") return kTargetMetrics;
   if (dotted_key == "comm.backend") return kBackends;
   if (dotted_key == "kfac.method") return kKfacMethods;
   if (dotted_key == "kfac.factor_dtype" || dotted_key == "kfac.inv_dtype") return kKfacDtypes;

@@ -52,18 +52,51 @@ struct LrScheduleSpec {
   double min_lr = 0.0;                     // cosine: final lr
 };
 
+// [train.batch_schedule]: the global batch size as a function of training progress (docs/large-batch.md).
+struct BatchScheduleSpec {
+  std::string kind = "constant";           // constant | step | cyclical
+  std::string unit = "epochs";             // epochs | steps: what milestones and cycle_length count
+  std::vector<double> milestones;          // step: progress at which the batch is multiplied by gamma
+  double gamma = 2.0;                      // step: batch multiplier at each milestone
+  std::int64_t min_batch_size = 0;         // cyclical: smallest batch (0 = train.batch_size)
+  std::int64_t max_batch_size = 0;         // cyclical: largest batch; step: cap (0 = no cap)
+  double cycle_length = 1.0;               // cyclical: length of one cycle in `unit`
+  std::string shape = "sawtooth";          // cyclical: sawtooth | triangular | cosine | square
+  std::int64_t multiple_of = 1;            // batch sizes are rounded to a multiple of this
+  bool couple_lr = false;                  // lr follows the batch via train.lr_scaling
+  bool snapshots = true;                   // cyclical: save the model at the end of every cycle
+  bool ensemble = true;                    // cyclical: evaluate the snapshot ensemble at every cycle end
+};
+
+// [train.lars]: layer-wise adaptive rate scaling (You et al. 2017), train.optimizer = "lars".
+struct LarsSpec {
+  double trust_coefficient = 0.001;        // eta in local_lr = eta |w| / (|g| + wd |w|)
+  double eps = 1e-9;                       // added to the denominator
+  bool exclude_bias_and_norm = true;       // 1-D parameters (biases, norm weights): plain SGD, no weight decay
+};
+
 struct TrainSpec {
   std::int64_t epochs = 2;                 // used when steps == 0
   std::int64_t steps = 0;                  // > 0 overrides epochs
   std::int64_t batch_size = 128;           // GLOBAL batch size
   bool drop_last = false;
-  std::string optimizer = "sgd";           // sgd | kfac (K-FAC-preconditioned SGD, options in [kfac])
-  double lr = 0.1;
+  std::string optimizer = "sgd";           // sgd | kfac (K-FAC-preconditioned SGD, options in [kfac]) | lars
+  double lr = 0.1;                         // with lr_scaling: the lr at reference_batch_size
+  std::string lr_scaling = "none";         // none | linear | sqrt: lr x (batch / reference) or its square root
+  std::int64_t reference_batch_size = 0;   // 0 = train.batch_size
   double momentum = 0.9;
   double dampening = 0.0;
   bool nesterov = false;
   double weight_decay = 0.0;
   LrScheduleSpec lr_schedule;
+  BatchScheduleSpec batch_schedule;
+  LarsSpec lars;
+  std::int64_t micro_batches = 1;          // gradient accumulation: backward passes per step and rank
+  bool noise_scale = false;                // measure the gradient noise scale (McCandlish et al. 2018)
+  double noise_scale_ema = 0.95;           // EMA decay of the |G|^2 and tr(Sigma) estimates
+  std::string target_metric;               // "" | test_accuracy | test_loss | train_loss
+  double target_value = 0.0;
+  bool stop_at_target = false;             // end the run at the first evaluation meeting the target
   std::int64_t eval_every_steps = 0;       // 0 = at the end of every epoch
   std::int64_t checkpoint_every_steps = 0; // 0 = at the end of every epoch
   std::int64_t keep_last = 3;

@@ -90,20 +90,34 @@ void KfacPreconditioner::begin_step(double epoch) {
   for (auto& b : blocks_) b.saved = Decomposition();
 }
 
-void KfacPreconditioner::after_backward(std::int64_t local_size, std::int64_t global_size) {
+void KfacPreconditioner::after_backward(std::int64_t local_size, std::int64_t global_size, bool last_micro_batch) {
   if (!capturing_) return;
   CURVLAB_CHECK(global_size > 0, NumericsError, "K-FAC: a global batch of 0 samples");
   const double w = static_cast<double>(local_size) / static_cast<double>(global_size);
-  auto p = std::make_unique<Pending>();
-  p->rows = torch::zeros({static_cast<std::int64_t>(layers_.size())}, torch::kFloat64);
-  for (std::size_t l = 0; l < layers_.size(); ++l) {
-    p->rows[static_cast<std::int64_t>(l)] = static_cast<double>(local_size > 0 ? layers_[l].captured_rows() : 0);
-    for (auto& s : layers_[l].factor_sums(local_size > 0 ? w : 0.0, factor_dtype_)) {
-      p->sums.push_back(std::move(s.a));
-      p->sums.push_back(std::move(s.g));
-    }
-    layers_[l].set_capture(false);  // the activations are no longer needed
+  if (!accum_) {
+    accum_ = std::make_unique<Pending>();
+    accum_->rows = torch::zeros({static_cast<std::int64_t>(layers_.size())}, torch::kFloat64);
   }
+  Pending& acc = *accum_;
+  const bool fresh = acc.sums.empty();
+  std::size_t k = 0;
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    acc.rows[static_cast<std::int64_t>(l)] += static_cast<double>(local_size > 0 ? layers_[l].captured_rows() : 0);
+    for (auto& s : layers_[l].factor_sums(local_size > 0 ? w : 0.0, factor_dtype_)) {
+      if (fresh) {
+        acc.sums.push_back(std::move(s.a));
+        acc.sums.push_back(std::move(s.g));
+      } else {  // a later micro-batch of the same step: the sums add up
+        acc.sums[k].add_(s.a);
+        acc.sums[k + 1].add_(s.g);
+      }
+      k += 2;
+    }
+    // the activations are no longer needed; capture stays on for the next micro-batch
+    layers_[l].set_capture(!last_micro_batch);
+  }
+  if (!last_micro_batch) return;
+  auto p = std::move(accum_);
   const double cap = spec_.bucket_mb * 1024.0 * 1024.0;
   std::size_t first = 0;
   double bytes = 0;

@@ -44,7 +44,9 @@ class KfacPreconditioner : public Stateful {
   ~KfacPreconditioner() override;
 
   void begin_step(double epoch);
-  void after_backward(std::int64_t local_size, std::int64_t global_size);
+  // With gradient accumulation, call it after every micro-batch's backward (local_size = that
+  // micro-batch's samples on this rank); the sums add up and are launched after the last one.
+  void after_backward(std::int64_t local_size, std::int64_t global_size, bool last_micro_batch = true);
   void precondition(double lr);
   // Collective: gives every rank every decomposition for save_state (only rank 0 writes).
   void gather_for_checkpoint();
@@ -92,6 +94,7 @@ class KfacPreconditioner : public Stateful {
 
   struct Pending;                    // factor sums in flight
   std::unique_ptr<Pending> pending_;
+  std::unique_ptr<Pending> accum_;   // sums of the micro-batches of the current step
 };
 
 }  // namespace curvlab

@@ -1,13 +1,14 @@
 // The optimizer factory: the one place an optimizer name becomes an implementation.
 #include "algorithms/optim/optimizer.h"
 
+#include "algorithms/optim/lars.h"
 #include "algorithms/optim/sgd.h"
 #include "engine/error.h"
 
 namespace curvlab {
 
 const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> names = {"sgd", "kfac"};
+  static const std::vector<std::string> names = {"sgd", "kfac", "lars"};
   return names;
 }
 
@@ -16,7 +17,10 @@ std::unique_ptr<Optimizer> make_optimizer(const TrainSpec& spec, const NamedPara
   if (spec.optimizer == "sgd" || spec.optimizer == "kfac") {
     return std::make_unique<Sgd>(params, spec.lr, spec.momentum, spec.dampening, spec.weight_decay, spec.nesterov);
   }
-  CURVLAB_THROW(ConfigError, "unknown optimizer '" + spec.optimizer + "' (allowed: sgd, kfac)");
+  if (spec.optimizer == "lars") {
+    return std::make_unique<Lars>(params, spec.lr, spec.momentum, spec.weight_decay, spec.lars);
+  }
+  CURVLAB_THROW(ConfigError, "unknown optimizer '" + spec.optimizer + "' (allowed: sgd, kfac, lars)");
 }
 
 }  // namespace curvlab

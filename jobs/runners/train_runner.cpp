@@ -115,6 +115,18 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
       write_text_atomic(paths.status, "done\n");
       std::printf("done: %lld steps (%.2f epochs) in %.1f s; test accuracy %.4f, test loss %.4f\n",
                   static_cast<long long>(r.steps), r.epochs, r.wall_time, r.test_accuracy, r.test_loss);
+      if (!spec.train.target_metric.empty()) {
+        if (r.target_step >= 0) {
+          std::printf("target %s %g reached at step %lld\n", spec.train.target_metric.c_str(), spec.train.target_value,
+                      static_cast<long long>(r.target_step));
+        } else {
+          std::printf("target %s %g not reached\n", spec.train.target_metric.c_str(), spec.train.target_value);
+        }
+      }
+      if (r.ensemble_size > 0) {
+        std::printf("snapshot ensemble of %lld: test accuracy %.4f (%s/metrics_snapshots.csv, %s/snapshots/)\n",
+                    static_cast<long long>(r.ensemble_size), r.ensemble_accuracy, paths.dir.c_str(), paths.dir.c_str());
+      }
       std::printf("results: %s (HDF5), %s/metrics_steps.csv, %s/metrics_evals.csv\n", r.results_path.c_str(),
                   paths.dir.c_str(), paths.dir.c_str());
       std::printf("checkpoint: %s\n", r.last_checkpoint.c_str());

@@ -1,15 +1,16 @@
 // Curves and summary of one run (run_report.h).
 #include "jobs/report/run_report.h"
 
-#include <toml++/toml.h>
-
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "algorithms/scaling/study.h"
+#include "engine/error.h"
 #include "engine/run_dir.h"
+#include "jobs/job_parser.h"
 #include "jobs/report/gnuplot_script.h"
 #include "jobs/report/metrics_csv.h"
 #include "jobs/report/report_tables.h"
@@ -25,19 +26,19 @@ bool any_finite(const std::vector<double>& v) {
   return false;
 }
 
-// train.target_* of the run's job.toml; unset when absent or unreadable.
+// train.target_* of the run's job.toml; unset when there is none or it cannot be parsed (a run
+// of another curvlab version): the report then needs --target for the target line.
 Target run_target(const std::string& run_dir) {
   Target t;
+  if (!std::filesystem::is_regular_file(run_dir + "/job.toml")) return t;
   try {
-    const toml::table root = toml::parse_file(run_dir + "/job.toml");
-    t.metric = root["train"]["target_metric"].value_or(std::string());
-    t.value = root["train"]["target_value"].value_or(std::numeric_limits<double>::quiet_NaN());
-  } catch (const toml::parse_error&) {
-    t.metric.clear();
+    const JobSpec spec = load_job_file(run_dir + "/job.toml");
+    t.metric = spec.train.target_metric;
+    t.value = spec.train.target_value;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "warning: %s/job.toml cannot be parsed (%s); its target, if any, is ignored\n", run_dir.c_str(),
+                 e.what());
   }
-  bool known = false;
-  for (const std::string& m : target_metrics()) known = known || m == t.metric;
-  if (!known || !std::isfinite(t.value)) t.metric.clear();
   return t;
 }
 

@@ -1,8 +1,6 @@
 // Reading a sweep directory into RunOutcomes (sweep_reader.h).
 #include "jobs/report/sweep_reader.h"
 
-#include <toml++/toml.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -54,16 +52,11 @@ std::vector<std::string> split_tabs(const std::string& line) {
   return out;
 }
 
-// train.target_metric / train.target_value of a resolved job file ("" when not set).
+// train.target_metric / train.target_value of a resolved job file (metric "" when not set).
 Target job_target(const JobSpec& spec) {
   Target t;
-  try {
-    const toml::table root = toml::parse(spec.source_text, spec.source_path);
-    t.metric = root["train"]["target_metric"].value_or(std::string());
-    t.value = root["train"]["target_value"].value_or(std::numeric_limits<double>::quiet_NaN());
-  } catch (const toml::parse_error&) {
-    // load_job_file has parsed the same text already; cannot happen.
-  }
+  t.metric = spec.train.target_metric;
+  t.value = spec.train.target_value;
   return t;
 }
 

@@ -163,6 +163,16 @@ def sweep_cases(curvlab, tmp):
     check(os.path.isfile(os.path.join(other, "steps_to_target.csv")) and
           not os.path.exists(os.path.join(other, "steps_to_target.png")), "without gnuplot: tables, no PNG")
 
+    # The target from the job files (train.target_metric / target_value), no --target.
+    sweep2 = os.path.join(tmp, "sweep_with_target")
+    fixture(sweep2, with_target_in_jobs=True)
+    r = run([curvlab, "report", sweep2])
+    check(r.returncode == 0, "report with the target in the job files exits 0 (stderr: %s)" % r.stderr.strip()[-300:])
+    with open(os.path.join(sweep2, "report", "steps_to_target.csv"), encoding="utf-8") as f:
+        rows2 = {(row["optimizer"], int(row["batch_size"])): row for row in csv.DictReader(f)}
+    check(all(float(rows2[k]["steps"]) == v["steps"] for k, v in expected.items()),
+          "target from the job files: the same steps to target")
+
     # Bad input: no target, bad target, neither run nor sweep, missing directory.
     cases = [
         ([sweep], "no target is known"),
@@ -185,17 +195,22 @@ def single_run_case(curvlab, tmp):
                "[data]\ndataset = \"synthetic\"\nsynthetic_train = 1536\nsynthetic_test = 256\n"
                "[model]\nname = \"mlp\"\nwidths = [32]\n"
                "[train]\nsteps = 36\nbatch_size = 64\nlr = 0.05\neval_every_steps = 12\ncheckpoint_every_steps = 36\n"
+               "noise_scale = true\ntarget_metric = \"test_loss\"\ntarget_value = 100.0\n"
                % run_dir)
     r = run([curvlab, "run", job, "--quiet"], env=dict(os.environ, OMP_NUM_THREADS="1"))
     check(r.returncode == 0, "a short training run for the single-run report (stderr: %s)" % r.stderr.strip()[-300:])
-    r = run([curvlab, "report", run_dir, "--target", "test_loss=100"])
+    r = run([curvlab, "report", run_dir])
     check(r.returncode == 0, "report on one run exits 0 (stderr: %s)" % r.stderr.strip()[-300:])
     out = os.path.join(run_dir, "report")
     with open(os.path.join(out, "summary.md"), encoding="utf-8") as f:
         summary = f.read()
     check("status: done" in summary and "best test accuracy" in summary, "run summary.md: status and best accuracy")
     check("target test_loss <= 100: reached at step 12" in summary, "run summary.md: target reached at the first eval")
-    check_plot_files(out, ["loss", "accuracy", "lr", "batch_size"])
+    check_plot_files(out, ["loss", "accuracy", "lr", "batch_size", "noise_scale"])
+    check("B_simple (median over the second half): nan" not in summary, "run summary.md: a finite noise scale")
+    r = run([curvlab, "report", run_dir, "--target", "test_accuracy=1.01", "--out", os.path.join(tmp, "o2")])
+    with open(os.path.join(tmp, "o2", "summary.md"), encoding="utf-8") as f:
+        check("target test_accuracy >= 1.01: not reached" in f.read(), "run summary.md: --target overrides the job's")
     check(os.path.isfile(os.path.join(out, "run_plots.gp")), "run_plots.gp kept for restyling")
 
 

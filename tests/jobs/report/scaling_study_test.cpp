@@ -42,6 +42,7 @@ struct FixtureRun {
   double last_step = 1200;
   bool nan_eval = false;         // a NaN accuracy right after step 100 (diverged)
   bool missing_job = false;      // no jobs/<id>.toml
+  std::string target_toml;       // extra [train] lines of its job file (train.target_*)
   std::string id() const { return optimizer + "-" + std::to_string(batch) + "-" + lr + "-s" + std::to_string(seed); }
 };
 
@@ -95,7 +96,7 @@ std::vector<FixtureRun> fixture_runs() {
 
 double wall_at(double step, int batch) { return step * 0.01 * batch / 128.0; }
 
-// Writes the sweep; returns its directory. `target_in_jobs`: also write the target into the job files.
+// Writes the sweep; returns its directory.
 fs::path write_fixture(const std::string& name, const std::vector<FixtureRun>& runs) {
   const fs::path dir = fs::temp_directory_path() / ("curvlab_report_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -109,7 +110,7 @@ fs::path write_fixture(const std::string& name, const std::vector<FixtureRun>& r
       write(dir / "jobs" / (id + ".toml"),
             "[job]\nname = \"fixture-" + id + "\"\noutput_dir = \"" + (dir / "runs" / id).string() + "\"\nseed = " +
                 std::to_string(r.seed) + "\n[data]\ndataset = \"synthetic\"\n[model]\nname = \"mlp\"\n[train]\nsteps = 1200\n"
-                "batch_size = " + std::to_string(r.batch) + "\noptimizer = \"" + r.optimizer + "\"\nlr = " + r.lr + "\n");
+                "batch_size = " + std::to_string(r.batch) + "\noptimizer = \"" + r.optimizer + "\"\nlr = " + r.lr + "\n" + r.target_toml);
     }
     if (r.status.empty()) continue;
     const fs::path run = dir / "runs" / id;
@@ -325,6 +326,38 @@ TEST(ScalingStudy, ReportWritesTablesAndRejectsBadInput) {
   write(empty / "sweep.tsv", "run\tdir\n");
   EXPECT_THROW(make_report(empty.string(), options), ConfigError);
   fs::remove_all(dir);
+}
+
+TEST(ScalingStudy, TargetFromTheJobFilesAndDisagreement) {
+  std::vector<FixtureRun> runs = fixture_runs();
+  for (FixtureRun& r : runs) r.target_toml = "target_metric = \"test_accuracy\"\ntarget_value = 0.8\n";
+  const fs::path dir = write_fixture("jobtarget", runs);
+  const SweepData sweep = read_sweep(dir.string(), {});
+  EXPECT_EQ(sweep.target.metric, "test_accuracy");
+  EXPECT_EQ(sweep.target.value, 0.8);
+  EXPECT_EQ(sweep.target_source.rfind("jobs/", 0), 0u) << sweep.target_source;
+  const StudyResult study = analyse_study(sweep.runs, sweep.target);
+  ASSERT_EQ(study.groups.size(), 8u);
+  EXPECT_NEAR(study.groups[0].best_setting()->steps, 500, kTol);  // kfac 128, as with --target
+  // A loss target given on the command line wins: every run reaches test_loss <= 0.95 at its first eval.
+  const SweepData by_loss = read_sweep(dir.string(), parse_target("test_loss=0.95"));
+  const StudyResult loss_study = analyse_study(by_loss.runs, by_loss.target);
+  EXPECT_EQ(by_loss.target_source, "--target");
+  EXPECT_NEAR(loss_study.groups[0].best_setting()->steps, 10, kTol);
+  fs::remove_all(dir);
+
+  runs.back().missing_job = false;
+  runs.back().target_toml = "target_metric = \"test_accuracy\"\ntarget_value = 0.9\n";
+  const fs::path mixed = write_fixture("mixedtarget", runs);
+  try {
+    read_sweep(mixed.string(), {});
+    ADD_FAILURE() << "different targets must be an error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("different targets"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--target"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(read_sweep(mixed.string(), parse_target("test_accuracy=0.8")));
+  fs::remove_all(mixed);
 }
 
 }  // namespace

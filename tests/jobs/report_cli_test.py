@@ -214,12 +214,62 @@ def single_run_case(curvlab, tmp):
     check(os.path.isfile(os.path.join(out, "run_plots.gp")), "run_plots.gp kept for restyling")
 
 
+def real_sweep_case(curvlab, tmp):
+    """A sweep directory laid out by hand around real short runs (`curvlab run` on each resolved job
+    file): the report's steps to target must equal each run's first evaluation meeting the target,
+    found here in metrics_evals.csv, and the trainer's own summary/target_step in results.h5."""
+    import h5py
+    root = os.path.join(tmp, "real_sweep")
+    rows = ["id\trun_dir\tjob_file\ttrain.optimizer\ttrain.batch_size\ttrain.lr"]
+    ids = []
+    for opt in ("sgd", "kfac"):
+        for batch in (32, 64):
+            for lr in ("0.05", "0.1"):
+                rid = "%s_%d_%s" % (opt, batch, lr.replace(".", ""))
+                ids.append((rid, opt, batch, lr))
+                rows.append("%s\truns/%s\tjobs/%s.toml\t\"%s\"\t%d\t%s" % (rid, rid, rid, opt, batch, lr))
+                job = os.path.join(root, "jobs", rid + ".toml")
+                write(job, "[job]\nname = \"real-%s\"\noutput_dir = \"%s\"\nseed = 5\n"
+                           "[data]\ndataset = \"synthetic\"\nsynthetic_train = 1024\nsynthetic_test = 256\n"
+                           "[model]\nname = \"mlp\"\nwidths = [32]\n"
+                           "[train]\nsteps = 40\nbatch_size = %d\noptimizer = \"%s\"\nlr = %s\neval_every_steps = 4\n"
+                           "checkpoint_every_steps = 40\ntarget_metric = \"test_accuracy\"\ntarget_value = 0.6\n"
+                           % (rid, os.path.join(root, "runs", rid), batch, opt, lr))
+                r = run([curvlab, "run", job, "--quiet"], env=dict(os.environ, OMP_NUM_THREADS="1"))
+                check(r.returncode == 0, "real run %s (stderr: %s)" % (rid, r.stderr.strip()[-200:]))
+    write(os.path.join(root, "sweep.tsv"), "\n".join(rows) + "\n")
+    r = run([curvlab, "report", root])
+    check(r.returncode == 0, "report on the real sweep exits 0 (stderr: %s)" % r.stderr.strip()[-300:])
+    with open(os.path.join(root, "report", "runs.csv"), encoding="utf-8") as f:
+        got = {row["id"]: row for row in csv.DictReader(f)}
+    best = {}
+    for rid, opt, batch, lr in ids:
+        with open(os.path.join(root, "runs", rid, "metrics_evals.csv"), encoding="utf-8") as f:
+            first = next((float(e["step"]) for e in csv.DictReader(f) if float(e["test_accuracy"]) >= 0.6), float("inf"))
+        with h5py.File(os.path.join(root, "runs", rid, "results.h5"), "r") as h5:
+            reached = int(h5["summary/target_reached"][()])
+            h5_step = float(h5["summary/target_step"][()]) if reached else float("inf")
+        steps = float(got[rid]["steps"])
+        check(steps == first == h5_step, "real run %s: steps to target %s = metrics_evals %s = results.h5 %s"
+              % (rid, steps, first, h5_step))
+        key = (opt, batch)
+        if first < best.get(key, (float("inf"),))[0]:
+            best[key] = (first, lr)
+    with open(os.path.join(root, "report", "steps_to_target.csv"), encoding="utf-8") as f:
+        table = {(row["optimizer"], int(row["batch_size"])): row for row in csv.DictReader(f)}
+    for key, (steps, lr) in best.items():
+        row = table[key]
+        check(float(row["steps"]) == steps, "real sweep %s %d: best steps %s (expected %s)" % (key[0], key[1], row["steps"], steps))
+    check_plot_files(os.path.join(root, "report"), ["steps_to_target", "sensitivity"])
+
+
 def main():
     curvlab = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="curvlab_report_cli_")
     try:
         sweep_cases(curvlab, tmp)
         single_run_case(curvlab, tmp)
+        real_sweep_case(curvlab, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failed" % len(FAILURES))

@@ -32,8 +32,10 @@ std::string classify_run_state(const std::string& status, bool has_metrics, bool
   auto starts = [&](const char* p) { return status.rfind(p, 0) == 0; };
   if (starts("done")) return non_finite ? "diverged" : "done";
   if (starts("failed")) {
-    const bool numeric = status.find("NaN") != std::string::npos || status.find("nan") != std::string::npos ||
-                         status.find("non-finite") != std::string::npos || status.find("diverge") != std::string::npos;
+    bool numeric = false;  // the trainer's NumericsError messages: "became NaN", "infinite", "is not finite"
+    for (const char* word : {"NaN", "nan", "infinite", "not finite", "non-finite", "diverge"}) {
+      numeric = numeric || status.find(word) != std::string::npos;
+    }
     return non_finite || numeric ? "diverged" : "failed";
   }
   if (starts("stopped") || starts("requeued")) return "stopped";

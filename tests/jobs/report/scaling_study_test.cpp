@@ -192,6 +192,19 @@ TEST(ScalingFit, RecoversTheMcCandlishModelExactly) {
   EXPECT_TRUE(std::isnan(measured_critical_batch({{128, INFINITY}})));
 }
 
+TEST(ScalingStudy, RunStates) {
+  EXPECT_EQ(classify_run_state("done", true, false), "done");
+  EXPECT_EQ(classify_run_state("done", true, true), "diverged");
+  EXPECT_EQ(classify_run_state("failed: training loss became NaN at step 3 ...", true, false), "diverged");
+  EXPECT_EQ(classify_run_state("failed: parameter 'fc1.weight' is not finite at step 9", true, false), "diverged");
+  EXPECT_EQ(classify_run_state("failed: cannot read data", false, false), "failed");
+  EXPECT_EQ(classify_run_state("stopped: SIGUSR1 at step 7", true, false), "stopped");
+  EXPECT_EQ(classify_run_state("requeued: SIGUSR1 at step 7", true, false), "stopped");
+  EXPECT_EQ(classify_run_state("running", true, false), "running");
+  EXPECT_EQ(classify_run_state("", true, false), "running");
+  EXPECT_EQ(classify_run_state("", false, false), "pending");
+}
+
 TEST(MetricsCsv, ToleratesMissingColumnsNanAndACutOffLastLine) {
   const fs::path dir = fs::temp_directory_path() / ("curvlab_csv_" + std::to_string(getpid()));
   fs::create_directories(dir);

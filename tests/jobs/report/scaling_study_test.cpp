@@ -197,6 +197,7 @@ TEST(ScalingStudy, RunStates) {
   EXPECT_EQ(classify_run_state("done", true, true), "diverged");
   EXPECT_EQ(classify_run_state("failed: training loss became NaN at step 3 ...", true, false), "diverged");
   EXPECT_EQ(classify_run_state("failed: parameter 'fc1.weight' is not finite at step 9", true, false), "diverged");
+  EXPECT_EQ(classify_run_state("failed: diverged: training loss became NaN", true, false), "diverged");  // sweep runner
   EXPECT_EQ(classify_run_state("failed: cannot read data", false, false), "failed");
   EXPECT_EQ(classify_run_state("stopped: SIGUSR1 at step 7", true, false), "stopped");
   EXPECT_EQ(classify_run_state("requeued: SIGUSR1 at step 7", true, false), "stopped");

@@ -494,7 +494,13 @@ TrainResult Trainer::run() {
 
     bool last = s.step == s.planned_steps;
     const bool epoch_end = b.last_in_epoch;
-    const bool do_eval = last || (t.eval_every_steps > 0 ? s.step % t.eval_every_steps == 0 : epoch_end);
+    bool due = epoch_end;
+    if (t.eval_every_steps > 0) due = s.step % t.eval_every_steps == 0;
+    if (t.eval_every_epochs > 0) {  // crossed a multiple of eval_every_epochs in this step
+      const auto mark = [&](double e) { return std::floor(e / t.eval_every_epochs + 1e-9); };
+      due = mark(s.epoch_progress()) > mark(epoch_at_start);
+    }
+    const bool do_eval = last || due;
     bool do_ckpt = last || (t.checkpoint_every_steps > 0 ? s.step % t.checkpoint_every_steps == 0 : epoch_end);
     if (do_eval) {
       const bool had_target = s.target_row() >= 0;

@@ -80,6 +80,13 @@ int parse_cli(int argc, char** argv, CliOptions* out) {
       ->check(CLI::ExistingDirectory);
   status->add_flag("--no-slurm", out->no_slurm, "Do not ask Slurm (squeue); read only the directories");
 
+  auto* report = app.add_subcommand(
+      "report", "Tables and plots of a sweep (steps to target per optimizer and batch size) or of one run's curves");
+  report->add_option("dir", out->file, "A sweep's output directory, or a run's")->required()->check(CLI::ExistingDirectory);
+  report->add_option("--target", out->report_target,
+                     "METRIC=VALUE, e.g. test_accuracy=0.88 (replaces the runs' train.target_metric/target_value)");
+  report->add_option("--out", out->report_out, "Where to write the report (default: DIR/report)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,6 +97,7 @@ int parse_cli(int argc, char** argv, CliOptions* out) {
   if (validate->parsed()) out->command = "validate";
   if (inspect->parsed()) out->command = "inspect";
   if (status->parsed()) out->command = "status";
+  if (report->parsed()) out->command = "report";
   if (submit->parsed()) {
     out->command = "submit";
     for (const IntFlag& f : kIntFlags) {

@@ -7,7 +7,7 @@
 namespace curvlab {
 
 struct CliOptions {
-  std::string command;                  // run | validate | inspect | submit | status
+  std::string command;                  // run | validate | inspect | submit | status | report
   std::string file;                     // job file (run, validate), checkpoint (inspect), directory (status)
   bool resume = false;
   bool force = false;
@@ -23,6 +23,9 @@ struct CliOptions {
   bool dry_run = false;
   // status
   bool no_slurm = false;
+  // report
+  std::string report_target;            // --target METRIC=VALUE
+  std::string report_out;               // --out: where the report goes (default DIR/report)
 };
 
 // Parses argv. Returns an exit status >= 0 when the program should exit right away (help,

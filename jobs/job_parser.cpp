@@ -129,6 +129,7 @@ void read_train(SectionReader& r, JobSpec& spec) {
   r.number("target_value", t.target_value);
   r.boolean("stop_at_target", t.stop_at_target);
   r.integer("eval_every_steps", t.eval_every_steps, Range::at_least(0));
+  r.number("eval_every_epochs", t.eval_every_epochs, Range::at_least(0));
   r.integer("checkpoint_every_steps", t.checkpoint_every_steps, Range::at_least(0));
   r.integer("keep_last", t.keep_last, Range::at_least(1));
   r.number("log_every_seconds", t.log_every_seconds, Range::above(0));
@@ -400,6 +401,10 @@ void check_large_batch_rules(const JobSpec& spec) {
   if (!t.target_metric.empty() && !spec.locations.count("train.target_value")) {
     throw_config_error(spec.where("train.target_metric"),
                        "train.target_metric = \"" + t.target_metric + "\" needs train.target_value, e.g. 0.88");
+  }
+  if (t.eval_every_steps > 0 && t.eval_every_epochs > 0) {
+    throw_config_error(spec.where("train.eval_every_epochs"),
+                       "set only one of train.eval_every_steps and train.eval_every_epochs");
   }
   if (t.micro_batches > 1 && t.batch_size < t.micro_batches) {
     throw_config_error(spec.where("train.micro_batches"),

@@ -97,7 +97,8 @@ struct TrainSpec {
   std::string target_metric;               // "" | test_accuracy | test_loss | train_loss
   double target_value = 0.0;
   bool stop_at_target = false;             // end the run at the first evaluation meeting the target
-  std::int64_t eval_every_steps = 0;       // 0 = at the end of every epoch
+  std::int64_t eval_every_steps = 0;       // 0 = at the end of every epoch (or eval_every_epochs)
+  double eval_every_epochs = 0.0;          // > 0: every this many epochs of samples (any batch size)
   std::int64_t checkpoint_every_steps = 0; // 0 = at the end of every epoch
   std::int64_t keep_last = 3;
   double log_every_seconds = 10.0;         // without a terminal: one log line every N seconds

@@ -1,4 +1,4 @@
-// The curvlab binary: parses the command line and dispatches to validate / run / inspect / submit / status.
+// The curvlab binary: parses the command line and dispatches to validate / run / inspect / submit / status / report.
 // Every error ends here as "error: <what is wrong and how to fix it>" and a non-zero status.
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +14,7 @@
 #include "engine/error.h"
 #include "jobs/cli.h"
 #include "jobs/job_parser.h"
+#include "jobs/report/report.h"
 #include "jobs/runners/runner.h"
 #include "jobs/sweep/sweep_runner.h"
 #include "jobs/sweep/sweep_status.h"
@@ -128,6 +129,15 @@ int status(const curvlab::CliOptions& cli) {
   return 0;
 }
 
+int report(const curvlab::CliOptions& cli) {
+  curvlab::ReportOptions options;
+  if (!cli.report_target.empty()) options.target = curvlab::parse_target(cli.report_target);
+  options.out_dir = cli.report_out;
+  const curvlab::ReportOutcome outcome = curvlab::make_report(cli.file, options);
+  std::printf("%s", outcome.text.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,6 +149,7 @@ int main(int argc, char** argv) {
     if (cli.command == "run") return run(cli);
     if (cli.command == "submit") return submit(cli);
     if (cli.command == "status") return status(cli);
+    if (cli.command == "report") return report(cli);
     if (cli.command == "inspect") {
       curvlab::inspect_state_file(cli.file, std::cout);
       return 0;

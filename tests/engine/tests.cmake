@@ -7,7 +7,7 @@ endif()
 
 # Data-parallel training under a real mpirun (1-4 ranks, even and uneven splits): N ranks give
 # the 1-rank parameters; synchronized batch norm; resume under another rank count.
-foreach(case mlp syncbn resume)
+foreach(case mlp syncbn resume schedule)
   add_test(NAME engine.trainer_ranks.${case}
     COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/engine/trainer_ranks_test.py ${case}
             ${CMAKE_BINARY_DIR}/curvlab ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})

@@ -10,6 +10,11 @@ CASE:
            do not (the control: the test would notice if synchronisation silently did nothing)
   resume   a run checkpointed under 2 ranks and resumed under 1, and one under 1 resumed under 3,
            end equal to the uninterrupted 1-rank run
+  schedule a cyclical batch schedule (triangular, 16..48 in steps) with the gradient noise scale, for
+           SGD and K-FAC: 2 and 3 ranks match the 1-rank parameters; the noise-scale columns of 2
+           ranks (per-rank gradients) equal those of 1 rank (two micro-batches: the same halves);
+           a run checkpointed mid-cycle under 2 ranks and resumed under 1 ends equal, snapshot
+           ensemble included
 Tolerance: for every tensor, max|a - b| <= 1e-5 * max(max|b|, 1e-3) (relative to the tensor's scale).
 """
 import os
@@ -137,14 +142,79 @@ def case_resume(r):
     return ok
 
 
+SCHEDULE = '''noise_scale = true
+{optimizer}
+[train.batch_schedule]
+kind = "cyclical"
+unit = "steps"
+min_batch_size = 16
+max_batch_size = 48
+cycle_length = 5
+shape = "triangular"
+multiple_of = 2
+'''
+
+
+def read_csv(path):
+    with open(path) as f:
+        header = f.readline().strip().split(',')
+        rows = [[float(v) for v in line.strip().split(',')] for line in f if line.strip()]
+    return {h: np.array([row[i] for row in rows]) for i, h in enumerate(header)}
+
+
+def compare_columns(label, a, b, columns, rtol):
+    ok = True
+    for c in columns:
+        x, y = a[c], b[c]
+        good = x.shape == y.shape and np.all(np.isfinite(y)) and np.allclose(x, y, rtol=rtol, atol=0)
+        worst = np.max(np.abs(x - y) / np.abs(y)) if x.shape == y.shape else float('inf')
+        print(f'{"ok  " if good else "FAIL"} {label}: column {c} max relative difference {worst:.2e} '
+              f'(limit {rtol:g})', flush=True)
+        ok &= bool(good)
+    return ok
+
+
+def case_schedule(r):
+    ok = True
+    for optimizer in ('', 'optimizer = "kfac"'):
+        name = 'kfac' if optimizer else 'sgd'
+        text = job('@OUT@', 'mlp', 16, 12, SCHEDULE.format(optimizer=optimizer))
+        ref_out = r.run(1, text)
+        ref = final_state(ref_out)
+        ref_steps = read_csv(os.path.join(ref_out, 'metrics_steps.csv'))
+        # 16 + 32 (1 - |2t - 1|), t = k / 5, rounded to even; the 208-sample epoch ends with a batch of 8
+        expected = [16, 28, 42, 42, 28, 16, 28, 8, 42, 28, 16, 28]
+        batches = [int(b) for b in ref_steps['batch_size']]
+        good = batches == expected
+        print(f'{"ok  " if good else "FAIL"} {name}: batch sizes {batches}', flush=True)
+        ok &= good
+        for n in (2, 3):
+            out = r.run(n, text)
+            ok &= compare(f'{name} cyclical schedule: {n} ranks vs 1', final_state(out), ref)
+            if n == 2:
+                ok &= compare_columns(f'{name} noise scale: 2 ranks vs 1 rank with 2 micro-batches',
+                                      read_csv(os.path.join(out, 'metrics_steps.csv')), ref_steps,
+                                      ['grad_sq_norm', 'trace_sigma', 'noise_scale'], 1e-4)
+        out = os.path.join(r.tmp, f'schedule_resume_{name}')
+        r.run(2, job('@OUT@', 'mlp', 16, 7, SCHEDULE.format(optimizer=optimizer)), out=out)  # mid-cycle 2
+        r.run(1, text, '--resume', out=out)
+        ok &= compare(f'{name}: checkpoint mid-cycle under 2 ranks, resumed under 1 vs uninterrupted',
+                      final_state(out), ref)
+        ok &= compare_columns(f'{name}: snapshot ensemble after resume',
+                              read_csv(os.path.join(out, 'metrics_snapshots.csv')),
+                              read_csv(os.path.join(ref_out, 'metrics_snapshots.csv')),
+                              ['ensemble_size', 'ensemble_accuracy', 'ensemble_loss'], 1e-5)
+    return ok
+
+
 def main(argv):
-    if len(argv) < 3 or argv[0] not in ('mlp', 'syncbn', 'resume'):
+    if len(argv) < 3 or argv[0] not in ('mlp', 'syncbn', 'resume', 'schedule'):
         print(__doc__, file=sys.stderr)
         return 2
     case, curvlab, mpirun, flags = argv[0], argv[1], argv[2], argv[3:]
     tmp = tempfile.mkdtemp(prefix=f'curvlab_ranks_{case}_')
     try:
-        ok = {'mlp': case_mlp, 'syncbn': case_syncbn, 'resume': case_resume}[case](Runner(curvlab, mpirun, flags, tmp))
+        ok = {'mlp': case_mlp, 'syncbn': case_syncbn, 'resume': case_resume, 'schedule': case_schedule}[case](Runner(curvlab, mpirun, flags, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if ok else 1

@@ -170,7 +170,7 @@ const std::vector<BadCase>& bad_cases() {
        {"job.toml:4:8: model.name must be one of mlp, lenet5, convnet, resnet20, resnet32, "
         "resnet44, resnet56, resnet110 (got \"resnet21\"); did you mean \"resnet20\"?"}},
       {"OptimizerUnknown", kJob + "[train]\noptimizer = \"adam\"\n", {},
-       {"job.toml:4:13: train.optimizer must be one of sgd, kfac (got \"adam\")"}},
+       {"job.toml:4:13: train.optimizer must be one of sgd, kfac, lars (got \"adam\")"}},
       {"OptimizerUpperCase", kJob + "[train]\noptimizer = \"SGD\"\n", {}, {"did you mean \"sgd\"?"}},
       {"ActivationNearMiss", kJob + "[model]\nactivation = \"tanhh\"\n", {},
        {"model.activation must be one of relu, tanh, gelu, sigmoid (got \"tanhh\"); did you mean "
@@ -204,6 +204,32 @@ const std::vector<BadCase>& bad_cases() {
        {"--set train=1: 'train' is a table; set one of its keys instead"}},
       {"OverrideBadName", kJob, {"data.dataset=cifar"},
        {"--set data.dataset=cifar: data.dataset must be one of", "did you mean \"cifar10\"?"}},
+      // ---- large-batch keys ----
+      {"CyclicalWithoutMax", kJob + "[train.batch_schedule]\nkind = \"cyclical\"\n", {},
+       {"job.toml:4:8:", "needs train.batch_schedule.max_batch_size"}},
+      {"CyclicalMaxBelowMin", kJob + "[train]\nbatch_size = 64\n[train.batch_schedule]\nkind = \"cyclical\"\n"
+       "max_batch_size = 32\n", {},
+       {"job.toml:7:18:", "max_batch_size (32) must be >= the smallest batch of a cycle (64"}},
+      {"StepScheduleWithoutMilestones", kJob + "[train.batch_schedule]\nkind = \"step\"\n", {},
+       {"job.toml:4:8:", "needs train.batch_schedule.milestones"}},
+      {"CoupleLrWithoutRule", kJob + "[train.batch_schedule]\ncouple_lr = true\n", {},
+       {"job.toml:4:13:", "set train.lr_scaling = \"linear\" or \"sqrt\""}},
+      {"BadCycleShape", kJob + "[train.batch_schedule]\nshape = \"sine\"\n", {},
+       {"job.toml:4:9:", "train.batch_schedule.shape must be one of", "sawtooth"}},
+      {"WarmupFactorWithScaling", kJob + "[train]\nlr_scaling = \"linear\"\n[train.lr_schedule]\n"
+       "warmup_epochs = 1\nwarmup_start_factor = 0.1\n", {},
+       {"job.toml:7:23:", "the warmup starts at train.lr"}},
+      {"TargetWithoutValue", kJob + "[train]\ntarget_metric = \"test_accuracy\"\n", {},
+       {"job.toml:4:17:", "needs train.target_value"}},
+      {"StopAtTargetWithoutMetric", kJob + "[train]\nstop_at_target = true\n", {},
+       {"job.toml:4:18:", "a target needs train.target_metric"}},
+      {"LarsWithNesterov", kJob + "[train]\noptimizer = \"lars\"\nnesterov = true\n", {},
+       {"job.toml:5:12:", "uses plain momentum"}},
+      {"MicroBatchesAboveBatch", kJob + "[train]\nbatch_size = 4\nmicro_batches = 8\n", {},
+       {"job.toml:5:17:", "is larger than train.batch_size (4)"}},
+      {"EnsembleWithoutSnapshots", kJob + "[train.batch_schedule]\nkind = \"cyclical\"\nmax_batch_size = 512\n"
+       "snapshots = false\n", {},
+       {"ensemble = true evaluates the saved snapshots"}},
   };
   return cases;
 }

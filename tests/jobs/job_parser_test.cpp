@@ -52,6 +52,15 @@ checkpoint_every_steps = 100
 keep_last = 5
 log_every_seconds = 2.5
 threads = 3
+lr_scaling = "none"
+reference_batch_size = 64
+micro_batches = 2
+noise_scale = true
+noise_scale_ema = 0.9
+target_metric = "test_accuracy"
+target_value = 0.9
+stop_at_target = true
+eval_every_epochs = 0
 [train.lr_schedule]
 kind = "step"
 warmup_epochs = 0.5
@@ -59,6 +68,23 @@ warmup_start_factor = 0.25
 milestones = [1, 2.5, 4]
 gamma = 0.5
 min_lr = 0.001
+[train.batch_schedule]
+kind = "step"
+unit = "steps"
+milestones = [100, 200]
+gamma = 2
+min_batch_size = 16
+max_batch_size = 128
+cycle_length = 50
+shape = "cosine"
+multiple_of = 8
+couple_lr = false
+snapshots = true
+ensemble = true
+[train.lars]
+trust_coefficient = 0.002
+eps = 1e-8
+exclude_bias_and_norm = false
 [comm]
 backend = "local"
 bucket_mb = 4.0
@@ -245,6 +271,21 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_EQ(s.train.lr_schedule.milestones, (std::vector<double>{1.0, 2.5, 4.0}));
   EXPECT_DOUBLE_EQ(s.train.lr_schedule.gamma, 0.5);
   EXPECT_DOUBLE_EQ(s.train.lr_schedule.min_lr, 0.001);
+  EXPECT_EQ(s.train.reference_batch_size, 64);
+  EXPECT_EQ(s.train.micro_batches, 2);
+  EXPECT_TRUE(s.train.noise_scale);
+  EXPECT_DOUBLE_EQ(s.train.noise_scale_ema, 0.9);
+  EXPECT_EQ(s.train.target_metric, "test_accuracy");
+  EXPECT_DOUBLE_EQ(s.train.target_value, 0.9);
+  EXPECT_TRUE(s.train.stop_at_target);
+  EXPECT_EQ(s.train.batch_schedule.kind, "step");
+  EXPECT_EQ(s.train.batch_schedule.unit, "steps");
+  EXPECT_EQ(s.train.batch_schedule.milestones, (std::vector<double>{100, 200}));
+  EXPECT_EQ(s.train.batch_schedule.max_batch_size, 128);
+  EXPECT_EQ(s.train.batch_schedule.shape, "cosine");
+  EXPECT_EQ(s.train.batch_schedule.multiple_of, 8);
+  EXPECT_DOUBLE_EQ(s.train.lars.trust_coefficient, 0.002);
+  EXPECT_FALSE(s.train.lars.exclude_bias_and_norm);
   EXPECT_EQ(s.comm.backend, "local");
   EXPECT_DOUBLE_EQ(s.comm.bucket_mb, 4.0);
   EXPECT_DOUBLE_EQ(s.comm.first_bucket_mb, 0.5);
@@ -276,8 +317,9 @@ TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
   EXPECT_EQ(s.where("data.synthetic_shape").str(), "every.toml:14:19");
   EXPECT_EQ(s.where("train.batch_size").str(), "every.toml:23:14");
   EXPECT_EQ(s.where("train.lr").str(), "every.toml:26:6");
-  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:37:8");
-  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:47:18");
+  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:46:8");
+  EXPECT_EQ(s.where("train.batch_schedule.shape").str(), "every.toml:60:9");
+  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:73:18");
 }
 
 TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {

@@ -23,3 +23,9 @@ endforeach()
 
 # tests/jobs/sweep_expand_test.cpp checks the canonical TOML text (jobs/sweep/toml_text.h) on toml++ tables.
 target_link_libraries(test_jobs PRIVATE tomlplusplus::tomlplusplus)
+
+# `curvlab report` end to end: a fixture sweep with known curves (CSV numbers, PNG + SVG plots), a
+# real short run's curves, and bad input (exit 2).
+add_test(NAME jobs.report_cli
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/report_cli_test.py ${CMAKE_BINARY_DIR}/curvlab)
+set_tests_properties(jobs.report_cli PROPERTIES LABELS cli TIMEOUT 300 ENVIRONMENT "OMP_NUM_THREADS=1")

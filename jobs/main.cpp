@@ -110,7 +110,7 @@ int submit(const curvlab::CliOptions& cli) {
 }
 
 int status(const curvlab::CliOptions& cli) {
-  if (curvlab::is_sweep_dir(cli.file)) {
+  if (curvlab::holds_sweep(cli.file)) {
     curvlab::SlurmQuery query;
     if (!cli.no_slurm) query = curvlab::slurm_query_squeue;
     curvlab::print_sweep_states(curvlab::collect_sweep_states(cli.file, query), std::cout);

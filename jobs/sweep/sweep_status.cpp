@@ -60,7 +60,7 @@ void read_evals(const std::string& path, const std::string& metric, double targe
 
 }  // namespace
 
-bool is_sweep_dir(const std::string& dir) {
+bool holds_sweep(const std::string& dir) {
   std::error_code ec;
   return fs::exists(fs::path(dir) / kSweepTableName, ec);
 }

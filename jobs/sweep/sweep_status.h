@@ -31,7 +31,7 @@ struct SweepStatus {
 };
 
 // True when `dir` holds a sweep.tsv.
-bool is_sweep_dir(const std::string& dir);
+bool holds_sweep(const std::string& dir);
 
 // Reads sweep.tsv, sweep.toml's target and each run's directory; `query` as for collect_run_states.
 SweepStatus collect_sweep_states(const std::string& sweep_dir, const SlurmQuery& query);

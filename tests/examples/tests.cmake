@@ -10,3 +10,11 @@ add_test(NAME examples.mlp_synthetic
   COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/examples/run_example_test.py
           ${CMAKE_BINARY_DIR}/curvlab ${PROJECT_SOURCE_DIR}/examples/mlp_synthetic.toml 0.7 --quiet)
 set_tests_properties(examples.mlp_synthetic PROPERTIES LABELS example TIMEOUT 300)
+
+# The README's main job (examples/scaling_study.toml), reduced to 4 runs on 2 ranks, then its report.
+add_test(NAME examples.scaling_study
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/examples/scaling_study_test.py
+          ${CMAKE_BINARY_DIR}/curvlab ${PROJECT_SOURCE_DIR}/examples/scaling_study.toml
+          ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+set_tests_properties(examples.scaling_study PROPERTIES LABELS "mpi;example" PROCESSORS 2 TIMEOUT 600
+  ENVIRONMENT "OMP_NUM_THREADS=1")

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "engine/error.h"
@@ -400,7 +401,28 @@ TEST(JobParser, ExamplesAllParse) {
   EXPECT_GE(count, 4);
 }
 
-TEST(JobParser, DefaultExampleIsTheMainJob) {
+// The README's main job (scripts/main.sh): SGD vs K-FAC over >= 4 batch sizes on Fashion-MNIST,
+// a few learning rates each, with a target (issue 6).
+TEST(JobParser, ScalingStudyIsTheMainJob) {
+  const JobSpec s = load_job_file(CURVLAB_SOURCE_DIR "/examples/scaling_study.toml");
+  ASSERT_TRUE(s.sweep.present);
+  EXPECT_EQ(s.data.dataset, "fashion-mnist");
+  EXPECT_EQ(s.sweep.target_metric, "test_accuracy");
+  std::map<std::string, std::vector<std::string>> grid;
+  for (const auto& k : s.sweep.grid) grid[k.key] = k.values;
+  EXPECT_EQ(grid["train.optimizer"], (std::vector<std::string>{"\"sgd\"", "\"kfac\""}));
+  EXPECT_GE(grid["train.batch_size"].size(), 4u);
+  EXPECT_GE(grid["train.lr"].size(), 2u);
+  EXPECT_TRUE(s.train.noise_scale);
+  std::ifstream main_sh(CURVLAB_SOURCE_DIR "/scripts/main.sh");
+  std::stringstream text;
+  text << main_sh.rdbuf();
+  EXPECT_NE(text.str().find("examples/scaling_study.toml"), std::string::npos);
+  EXPECT_NE(text.str().find("curvlab report runs/scaling"), std::string::npos);
+}
+
+// examples/default.toml: the single-run example (a 2-epoch ConvNet), also run by examples.default_fashion_mnist.
+TEST(JobParser, DefaultExampleIsTheConvNetRun) {
   const JobSpec s = load_job_file(CURVLAB_SOURCE_DIR "/examples/default.toml");
   EXPECT_EQ(s.job.kind, "train");
   EXPECT_EQ(s.job.output_dir, "runs/default");

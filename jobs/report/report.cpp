@@ -10,6 +10,7 @@
 #include "jobs/report/report_tables.h"
 #include "jobs/report/run_report.h"
 #include "jobs/report/sweep_reader.h"
+#include "jobs/sweep/sweep_status.h"
 
 namespace curvlab {
 
@@ -19,7 +20,7 @@ ReportOutcome make_report(const std::string& dir, const ReportOptions& options) 
   ReportOutcome outcome;
   outcome.out_dir = options.out_dir.empty() ? (std::filesystem::path(dir) / "report").string() : options.out_dir;
   std::ostringstream text;
-  if (is_sweep_dir(dir)) {
+  if (holds_sweep(dir)) {
     outcome.kind = "sweep";
     const SweepData sweep = read_sweep(dir, options.target);
     const StudyResult study = analyse_study(sweep.runs, sweep.target);

@@ -13,7 +13,6 @@
 namespace curvlab {
 namespace fs = std::filesystem;
 
-bool is_sweep_dir(const std::string& dir) { return fs::is_regular_file(fs::path(dir) / "sweep.tsv"); }
 
 bool is_run_dir(const std::string& dir) {
   const fs::path p(dir);

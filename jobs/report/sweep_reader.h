@@ -13,8 +13,6 @@
 
 namespace curvlab {
 
-// True when `dir` holds a sweep.tsv.
-bool is_sweep_dir(const std::string& dir);
 // True when `dir` holds a run (job.toml, status or metrics_steps.csv).
 bool is_run_dir(const std::string& dir);
 

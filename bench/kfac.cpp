@@ -32,6 +32,7 @@
 #include "comm/mpi/mpi_communicator.h"
 #include "comm/mpi/mpi_runtime.h"
 #include "comm/reducer.h"
+#include "engine/blas_threads.h"
 #include "engine/models/model.h"
 
 namespace {
@@ -104,6 +105,7 @@ int run_step(int argc, char** argv) {
   const int steps = argc > 4 ? std::atoi(argv[4]) : 200;
   const int threads = argc > 5 ? std::atoi(argv[5]) : 2;
   torch::set_num_threads(threads);
+  set_openblas_threads(1);  // as the train runner does (engine/blas_threads.h)
   std::printf("# bench_kfac step: model %s, batch %lld, %d timed steps, %d threads\n", model.c_str(),
               static_cast<long long>(batch), steps, threads);
   std::printf("%-8s %-10s %12s %10s %14s %16s %6s\n", "optim", "(f, inv)", "ms/step", "vs SGD", "K-FAC ms/step",

@@ -166,6 +166,8 @@ def main():
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 200
     threads = int(sys.argv[4]) if len(sys.argv) > 4 else 2
     torch.set_num_threads(threads)
+    if _BLAS:  # curvlab's policy (engine/blas_threads.h): one OpenBLAS thread, torch's own threads
+        _BLAS.openblas_set_num_threads(1)
     print(f'# kfac_torch.py: model {name}, batch {batch}, {steps} timed steps, {threads} threads, torch {torch.__version__}')
     print(f'{"optim":8s} {"(f, inv)":10s} {"ms/step":>12s} {"vs SGD":>10s} {"ok":>8s}')
     sgd, ok, _ = time_config(name, batch, steps, None)

@@ -1,7 +1,8 @@
 // K-FAC block maths: running factors, eigendecomposition / damped inverse, preconditioning.
 #include "algorithms/kfac/kfac_math.h"
 
-#include <dlfcn.h>
+#include "engine/blas_threads.h"
+
 #include <torch/torch.h>
 
 #include "engine/error.h"
@@ -15,32 +16,8 @@ namespace {
 // float64 and the result is rounded back.
 constexpr std::int64_t kFloat32EighMaxDim = 2048;
 
-// OpenBLAS built with pthreads (Debian's default libblas/liblapack) runs LAPACK's eigensolver and
-// inverse on its own thread pool, ignoring torch::set_num_threads; on a busy machine the pool's
-// spin-waiting makes a 785 x 785 eigh take seconds instead of 0.1 s (measured, see
-// docs/performance.md). Decompositions run with one OpenBLAS thread; found with dlsym, so builds
-// with another BLAS are unaffected.
-class SingleBlasThread {
- public:
-  SingleBlasThread() {
-    static const auto get = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-    static const auto set = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-    if (get == nullptr || set == nullptr) return;
-    set_ = set;
-    saved_ = get();
-    if (saved_ != 1) set_(1);
-  }
-  ~SingleBlasThread() {
-    if (set_ != nullptr && saved_ != 1) set_(saved_);
-  }
-  SingleBlasThread(const SingleBlasThread&) = delete;
-  SingleBlasThread& operator=(const SingleBlasThread&) = delete;
-
- private:
-  void (*set_)(int) = nullptr;
-  int saved_ = 1;
-};
-
+// Decompositions run with one OpenBLAS thread (engine/blas_threads.h): on a busy machine the pool's
+// spin-waiting made a 785 x 785 eigh take seconds instead of 0.1 s (docs/performance.md).
 std::tuple<torch::Tensor, torch::Tensor> eigh(const torch::Tensor& f) {
   if (f.scalar_type() == torch::kFloat32 && f.size(0) > kFloat32EighMaxDim) {
     auto [d, q] = torch::linalg::eigh(f.to(torch::kFloat64), "U");

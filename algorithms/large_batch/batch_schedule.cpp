@@ -86,8 +86,8 @@ std::int64_t BatchSchedule::max_batch(double max_clock) const {
 namespace {
 // Advances (epoch, position, step) by one step of the loader's arithmetic.
 struct Sim {
-  std::int64_t n, epoch = 0, position = 0, step = 0;
-  bool drop_last, epoch_done = false;
+  std::int64_t n = 0, epoch = 0, position = 0, step = 0;
+  bool drop_last = false, epoch_done = false;
   double progress() const {
     return epoch_done ? static_cast<double>(epoch + 1)
                       : static_cast<double>(epoch) + static_cast<double>(position) / static_cast<double>(n);
@@ -105,7 +105,8 @@ struct Sim {
 }  // namespace
 
 std::int64_t plan_steps_for_epochs(const BatchSchedule& schedule, std::int64_t n, bool drop_last, double epochs) {
-  Sim s{n};
+  Sim s;
+  s.n = n;
   s.drop_last = drop_last;
   while (s.progress() < epochs - 1e-12) {
     const std::int64_t b = schedule.batch_at({s.step, s.progress()});
@@ -118,7 +119,8 @@ std::int64_t plan_steps_for_epochs(const BatchSchedule& schedule, std::int64_t n
 }
 
 double epochs_after_steps(const BatchSchedule& schedule, std::int64_t n, bool drop_last, std::int64_t steps) {
-  Sim s{n};
+  Sim s;
+  s.n = n;
   s.drop_last = drop_last;
   while (s.step < steps) s.advance(schedule.batch_at({s.step, s.progress()}));
   return s.progress();

@@ -16,6 +16,7 @@
 #include "comm/factory.h"
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/data/dataset.h"
+#include "engine/blas_threads.h"
 #include "engine/error.h"
 #include "engine/models/model.h"
 #include "engine/run_dir.h"
@@ -90,6 +91,7 @@ int run_hessian_job(const JobSpec& spec, const RunOptions& options) {
   const int threads = spec.train.threads > 0 ? static_cast<int>(spec.train.threads)
                                              : std::max(1, hw / std::max(1, launch.env_local_size));
   torch::set_num_threads(threads);
+  set_openblas_threads(1);  // torch parallelises around BLAS calls; a second pool oversubscribes
   CommunicatorPtr comm = make_communicator(spec.comm, launch, /*cuda_model=*/false);
   const bool root = comm->rank() == 0;
   const RunPaths paths(spec.job.output_dir);

@@ -12,6 +12,7 @@
 #include "cluster/requeue.h"
 #include "cluster/stop_signals.h"
 #include "comm/factory.h"
+#include "engine/blas_threads.h"
 #include "engine/error.h"
 #include "engine/trainer.h"
 #include "jobs/runners/run_failure.h"
@@ -81,6 +82,7 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
   const int threads = spec.train.threads > 0 ? static_cast<int>(spec.train.threads)
                                              : std::max(1, hw / std::max(1, launch.env_local_size));
   torch::set_num_threads(threads);
+  set_openblas_threads(1);  // torch parallelises around BLAS calls; a second pool oversubscribes
 
   CommunicatorPtr comm = make_communicator(spec.comm, launch, /*cuda_model=*/false);
   const bool root = comm->rank() == 0;

@@ -53,21 +53,9 @@ void Lars::save_state(StateWriter& out, const std::string& prefix) const {
 }
 
 void Lars::load_state(const StateReader& in, const std::string& prefix) {
-  const std::string stored = in.read_string(prefix + "/name");
-  CURVLAB_CHECK(stored == name(), ConfigError,
-                "checkpoint holds optimizer '" + stored + "' state but the job uses '" + name() +
-                    "'; resume with the same train.optimizer or start a new run");
-  steps_ = in.read_int(prefix + "/step");
+  steps_ = read_optimizer_header(in, prefix, name());
   momentum_buffers_.clear();
-  for (const auto& [name, p] : params_) {
-    const std::string path = prefix + "/momentum_buffer/" + name;
-    if (!in.has(path)) continue;
-    torch::Tensor buf = in.read_tensor(path);
-    CURVLAB_CHECK(buf.sizes() == p.sizes(), IoError,
-                  "momentum buffer '" + path + "' has shape " + c10::str(buf.sizes()) + " but the parameter has " +
-                      c10::str(p.sizes()));
-    momentum_buffers_[name] = buf.to(p.options());
-  }
+  for (auto& [name, buf] : read_momentum_buffers(in, prefix, params_)) momentum_buffers_[name] = buf;
 }
 
 }  // namespace curvlab

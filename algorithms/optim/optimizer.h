@@ -26,6 +26,13 @@ class Optimizer : public Stateful {
   virtual std::string name() const = 0;
 };
 
+// Checkpoint helpers shared by the optimizers: "<prefix>/name" must equal `name` (ConfigError
+// otherwise); returns "<prefix>/step". Then, per parameter, the saved "<prefix>/momentum_buffer/<param>"
+// (shape-checked, IoError; absent entries are skipped), on the parameter's device and dtype.
+std::int64_t read_optimizer_header(const StateReader& in, const std::string& prefix, const std::string& name);
+std::vector<std::pair<std::string, torch::Tensor>> read_momentum_buffers(const StateReader& in, const std::string& prefix,
+                                                                         const NamedParams& params);
+
 // Names accepted in [train] optimizer.
 const std::vector<std::string>& optimizer_names();
 std::unique_ptr<Optimizer> make_optimizer(const TrainSpec& spec, const NamedParams& params);

@@ -1,6 +1,8 @@
 // SGD wrapper: delegates the update to torch::optim::SGD; (de)serialises momentum by name.
 #include "algorithms/optim/sgd.h"
 
+#include <map>
+
 #include "engine/error.h"
 
 namespace curvlab {
@@ -50,23 +52,15 @@ void Sgd::save_state(StateWriter& out, const std::string& prefix) const {
 }
 
 void Sgd::load_state(const StateReader& in, const std::string& prefix) {
-  const std::string stored = in.read_string(prefix + "/name");
-  CURVLAB_CHECK(stored == name(), ConfigError,
-                "checkpoint holds optimizer '" + stored + "' state but the job uses '" + name() +
-                    "'; resume with the same train.optimizer or start a new run");
-  steps_ = in.read_int(prefix + "/step");
+  steps_ = read_optimizer_header(in, prefix, name());
   auto& state = sgd_->state();
   state.clear();
-  for (const auto& [name, p] : params_) {
-    const std::string path = prefix + "/momentum_buffer/" + name;
-    if (!in.has(path)) continue;
-    torch::Tensor buf = in.read_tensor(path);
-    CURVLAB_CHECK(buf.sizes() == p.sizes(), IoError,
-                  "momentum buffer '" + path + "' has shape " + c10::str(buf.sizes()) + " but the parameter has " +
-                      c10::str(p.sizes()));
+  std::map<std::string, torch::Tensor> by_name;
+  for (const auto& [name, p] : params_) by_name[name] = p;
+  for (auto& [name, buf] : read_momentum_buffers(in, prefix, params_)) {
     auto s = std::make_unique<torch::optim::SGDParamState>();
-    s->momentum_buffer(buf.to(p.options()));
-    state[state_key(p)] = std::move(s);
+    s->momentum_buffer(buf);
+    state[state_key(by_name.at(name))] = std::move(s);
   }
 }
 

@@ -16,6 +16,7 @@
 #include "engine/data/loader.h"
 #include "engine/models/model.h"
 #include "engine/seeding.h"
+#include "engine/run_files.h"
 #include "engine/trainer.h"
 #include "jobs/job_parser.h"
 
@@ -24,11 +25,7 @@ using namespace curvlab;
 
 namespace {
 
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("curvlab_large_batch_test_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(p);
-  return p.string();
-}
+std::string temp_dir(const std::string& name) { return test_util::temp_dir("large_batch_test", name); }
 
 JobSpec job(const std::string& out, const std::string& train_extra, std::int64_t batch = 24, double lr = 0.1) {
   const std::string text =
@@ -64,15 +61,7 @@ std::map<std::string, std::vector<double>> read_csv(const std::string& path) {
   return cols;
 }
 
-std::map<std::string, torch::Tensor> final_model(const std::string& out) {
-  Checkpointer ck(out + "/checkpoints", 2);
-  auto path = ck.latest_valid();
-  EXPECT_TRUE(path.has_value());
-  auto in = open_state_file(*path);
-  std::map<std::string, torch::Tensor> m;
-  for (const auto& name : in->children("model")) m[name] = in->read_tensor("model/" + name);
-  return m;
-}
+using test_util::final_model;
 
 void expect_models_close(const std::string& a, const std::string& b, double tol) {
   auto ma = final_model(a), mb = final_model(b);

@@ -8,6 +8,7 @@
 #include "comm/local/local_communicator.h"
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/error.h"
+#include "engine/run_files.h"
 #include "engine/trainer.h"
 #include "jobs/job_parser.h"
 
@@ -16,11 +17,7 @@ using namespace curvlab;
 
 namespace {
 
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("curvlab_trainer_test_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(p);
-  return p.string();
-}
+std::string temp_dir(const std::string& name) { return test_util::temp_dir("trainer_test", name); }
 
 JobSpec tiny_job(const std::string& out, double lr = 0.1) {
   const std::string text =
@@ -34,15 +31,7 @@ JobSpec tiny_job(const std::string& out, double lr = 0.1) {
   return parse_job_text(text, "tiny.toml");
 }
 
-std::map<std::string, torch::Tensor> final_model(const std::string& out) {
-  Checkpointer ck(out + "/checkpoints", 2);
-  auto path = ck.latest_valid();
-  EXPECT_TRUE(path.has_value());
-  auto in = open_state_file(*path);
-  std::map<std::string, torch::Tensor> m;
-  for (const auto& name : in->children("model")) m[name] = in->read_tensor("model/" + name);
-  return m;
-}
+using test_util::final_model;
 
 }  // namespace
 

@@ -98,15 +98,15 @@ def rank_pids(mpirun_pid):
                 return [int(p) for p in f.read().split()]
         except FileNotFoundError:
             return []
-    out, todo = [], children(mpirun_pid)
-    while todo:
-        pid = todo.pop()
+    out, pending = [], children(mpirun_pid)
+    while pending:
+        pid = pending.pop()
         try:
             if "curvlab" in read(f"/proc/{pid}/cmdline"):
                 out.append(pid)
         except FileNotFoundError:
             pass
-        todo.extend(children(pid))
+        pending.extend(children(pid))
     return out
 
 

@@ -14,5 +14,7 @@ cmake -S "$src/tests/cmake/consumer" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release 
 cmake --build "$tmp/build" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
 # The consumer must run from the install tree (RUNPATH), not from the build tree's library.
 "$tmp/build/consumer"
-ldd "$tmp/build/consumer" | grep -q "$tmp/prefix/lib/libcurvlab_core" || { echo "consumer did not link the installed libcurvlab_core:"; ldd "$tmp/build/consumer" | grep curvlab; exit 1; }
+# Capture first: `ldd | grep -q` under pipefail fails when grep exits early and ldd gets SIGPIPE.
+libs=$(ldd "$tmp/build/consumer")
+[[ $libs == *"$tmp/prefix/lib/libcurvlab_core"* ]] || { echo "consumer did not link the installed libcurvlab_core:"; grep curvlab <<<"$libs"; exit 1; }
 echo "find_package(curvlab) consumer: OK"

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Runs the K-FAC benchmarks of docs/performance.md ("K-FAC") in one go and prints their output:
-  1. bench_kfac step (curvlab: SGD vs K-FAC at (1, 1) and (10, 100))
+  1. bench_kfac step (curvlab: SGD vs K-FAC at (1, 1) and (10, 100), median of 5 alternating repeats)
   2. kfac_torch.py (the same configurations in a straightforward PyTorch K-FAC, same libtorch)
   3. bench_kfac inverse under mpirun with 1, 2 and 4 ranks (ResNet-32)
 
@@ -33,8 +33,8 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=threads)
     here = os.path.dirname(os.path.abspath(__file__))
     bench = os.path.join(build, 'bench', 'bench_kfac')
-    rc = run([bench, 'step', model, batch, steps, threads], env)
-    rc |= run(['/usr/bin/python3', os.path.join(here, 'kfac_torch.py'), model, batch, steps, threads], env)
+    rc = run([bench, 'step', model, batch, steps, threads, '5'], env)
+    rc |= run(['/usr/bin/python3', os.path.join(here, 'kfac_torch.py'), model, batch, steps, threads, '5'], env)
     env1 = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1')
     for np in (1, 2, 4):
         rc |= run(['mpirun', '--oversubscribe', '--allow-run-as-root', '--bind-to', 'none', '--mca', 'btl',

@@ -2,6 +2,8 @@
 // matrices with the bias as an extra column, patch extraction for convolutions.
 #include "algorithms/kfac/kfac_layer.h"
 
+#include "algorithms/kfac/gram.h"
+
 #include <torch/nn/functional/fold.h>
 #include <torch/nn/functional/padding.h>
 #include <torch/torch.h>
@@ -10,11 +12,6 @@
 
 namespace curvlab {
 namespace {
-
-// [rows, d] -> [rows, d + 1] with a last column of ones.
-torch::Tensor append_ones(const torch::Tensor& a) {
-  return torch::cat({a, torch::ones({a.size(0), 1}, a.options())}, 1);
-}
 
 bool skipped(const std::string& name, bool is_conv, const std::vector<std::string>& skip) {
   for (const auto& s : skip) {
@@ -58,15 +55,18 @@ KfacLayer::KfacLayer(const CaptureLayerRef& ref) : name_(ref.name), capture_(ref
   g_dim_ = o.out_channels() / groups_;
 }
 
-torch::Tensor KfacLayer::patches(const torch::Tensor& input) const {
+torch::Tensor KfacLayer::unfold(const torch::Tensor& input) const {
   namespace F = torch::nn::functional;
   torch::Tensor x = input;
-  if (pad_[0] + pad_[1] + pad_[2] + pad_[3] > 0) x = F::pad(x, F::PadFuncOptions(pad_));
-  // [B, C*kh*kw, L]: channel-major columns, the order of weight.view(O, -1)
-  torch::Tensor cols =
-      F::unfold(x, F::UnfoldFuncOptions({kernel_[0], kernel_[1]}).dilation({dilation_[0], dilation_[1]})
-                       .stride({stride_[0], stride_[1]}).padding(0));
-  return cols.transpose(1, 2).reshape({-1, cols.size(1)});  // [B*L, C*kh*kw]
+  std::vector<std::int64_t> pad = {0, 0};
+  if (pad_[0] == pad_[1] && pad_[2] == pad_[3]) {
+    pad = {pad_[2], pad_[0]};  // symmetric: unfold pads by itself
+  } else {
+    x = F::pad(x, F::PadFuncOptions(pad_));  // "same" with an odd total: one more on the right/bottom
+  }
+  // [B, C*kh*kw, L]: channel-major rows, the order of weight.view(O, -1)
+  return F::unfold(x, F::UnfoldFuncOptions({kernel_[0], kernel_[1]}).dilation({dilation_[0], dilation_[1]})
+                          .stride({stride_[0], stride_[1]}).padding({pad[0], pad[1]}));
 }
 
 void KfacLayer::set_capture(bool on) const {
@@ -103,28 +103,70 @@ std::vector<FactorSums> KfacLayer::factor_sums(double grad_weight, torch::Scalar
   CURVLAB_CHECK(go.defined(), NumericsError,
                 "K-FAC: layer '" + name_ + "' captured its input but no output gradient; is the layer's output "
                 "used in the loss?");
-  torch::Tensor a, g;
-  double spatial = 1.0;  // L for Conv2d
-  if (!is_conv_) {
-    a = in.reshape({-1, in.size(-1)}).to(dtype);  // [rows, in]
-    g = go.reshape({-1, go.size(-1)}).to(dtype);  // [rows, out]
-  } else {
-    spatial = static_cast<double>(go.size(2) * go.size(3));
-    a = patches(in.to(dtype));                                         // [B*L, C*kh*kw]
-    g = go.permute({0, 2, 3, 1}).reshape({-1, go.size(1)}).to(dtype);  // [B*L, O]
-    CURVLAB_CHECK(a.size(0) == g.size(0), NumericsError,
-                  "K-FAC: layer '" + name_ + "': " + std::to_string(a.size(0)) + " patches but " +
-                      std::to_string(g.size(0)) + " output positions; the layer's geometry is not modelled");
-  }
-  g = g * (grad_weight / spatial);
   const std::int64_t a_cols = a_dim_ - (has_bias() ? 1 : 0);
-  for (std::int64_t j = 0; j < groups_; ++j) {
-    torch::Tensor aj = groups_ == 1 ? a : a.slice(1, j * a_cols, (j + 1) * a_cols);
-    if (has_bias()) aj = append_ones(aj);          // the bias column, scaled with the patches
-    if (is_conv_) aj = aj / spatial;
-    torch::Tensor gj = groups_ == 1 ? g : g.slice(1, j * g_dim_, (j + 1) * g_dim_);
-    out[static_cast<std::size_t>(j)].a = aj.t().mm(aj);
-    out[static_cast<std::size_t>(j)].g = gj.t().mm(gj);
+  GramSums a_sums, g_sums;
+  double a_scale = 1.0, g_scale = grad_weight * grad_weight;
+  if (!is_conv_) {
+    // a = input rows [rows, in], g = grad_output rows [rows, out]: blocks of rows.
+    const torch::Tensor a = in.reshape({-1, in.size(-1)});
+    const torch::Tensor g = go.reshape({-1, go.size(-1)});
+    auto rows_of = [dtype](const torch::Tensor& x, bool colsum) -> AddBlock {
+      return [&x, dtype, colsum](std::int64_t lo, std::int64_t hi, GramSums& into) {
+        const torch::Tensor blk = x.slice(0, lo, hi).to(dtype);
+        add_gram_rows(into.xxt[0], blk);
+        if (colsum) into.colsum[0].add_(blk.sum(0));
+      };
+    };
+    a_sums = parallel_gram(rows, gram_block_items(rows, a_cols), 1, a_cols, has_bias(), opts, rows_of(a, has_bias()));
+    g_sums = parallel_gram(rows, gram_block_items(rows, g_dim_), 1, g_dim_, false, opts, rows_of(g, false));
+  } else {
+    // Per sample: patches p = unfold(x) [C*kh*kw, L] and output gradients [O, L]; the factor sums
+    // are sum over samples of p p^T and g g^T, never materialising the [B*L, C*kh*kw] matrix.
+    const std::int64_t batch = go.size(0), spatial = go.size(2) * go.size(3);
+    CURVLAB_CHECK(in.size(0) == batch, NumericsError,
+                  "K-FAC: layer '" + name_ + "' captured " + std::to_string(in.size(0)) + " inputs but " +
+                      std::to_string(batch) + " output gradients");
+    const std::int64_t groups = groups_, g_dim = g_dim_;
+    a_sums = parallel_gram(batch, gram_block_items(batch, a_cols * groups * spatial), groups, a_cols, has_bias(), opts,
+                           [&](std::int64_t lo, std::int64_t hi, GramSums& into) {
+      const torch::Tensor cols = unfold(in.slice(0, lo, hi).to(dtype));  // [n, C*kh*kw, L]
+      CURVLAB_CHECK(cols.size(2) == spatial, NumericsError,
+                    "K-FAC: layer '" + name_ + "': " + std::to_string(cols.size(2)) + " patches per sample but " +
+                        std::to_string(spatial) + " output positions; the layer's geometry is not modelled");
+      for (std::int64_t i = 0; i < cols.size(0); ++i) {
+        const torch::Tensor p = cols[i];
+        for (std::int64_t j = 0; j < groups; ++j) {
+          const torch::Tensor pj = groups == 1 ? p : p.slice(0, j * a_cols, (j + 1) * a_cols);
+          add_gram_cols(into.xxt[static_cast<std::size_t>(j)], pj);
+        }
+      }
+      if (!into.colsum.empty()) {
+        const torch::Tensor s = cols.sum(torch::IntArrayRef{0, 2});
+        for (std::int64_t j = 0; j < groups; ++j) into.colsum[static_cast<std::size_t>(j)].add_(s.slice(0, j * a_cols, (j + 1) * a_cols));
+      }
+    });
+    g_sums = parallel_gram(batch, gram_block_items(batch, g_dim * groups * spatial), groups, g_dim, false, opts,
+                           [&](std::int64_t lo, std::int64_t hi, GramSums& into) {
+      const torch::Tensor g = go.slice(0, lo, hi).to(dtype).reshape({hi - lo, g_dim * groups, spatial});
+      for (std::int64_t i = 0; i < g.size(0); ++i) {
+        const torch::Tensor gi = g[i];
+        for (std::int64_t j = 0; j < groups; ++j) {
+          const torch::Tensor gij = groups == 1 ? gi : gi.slice(0, j * g_dim, (j + 1) * g_dim);
+          add_gram_cols(into.xxt[static_cast<std::size_t>(j)], gij);
+        }
+      }
+    });
+    // a = patches / L and g = grad_output / L (kfac-pytorch): both sums scale by 1 / L^2.
+    const double l = static_cast<double>(spatial);
+    a_scale = 1.0 / (l * l);
+    g_scale /= l * l;
+  }
+  for (std::size_t j = 0; j < out.size(); ++j) {
+    out[j].a = has_bias() ? with_ones_column(a_sums.xxt[j], a_sums.colsum[j], static_cast<double>(rows))
+                          : a_sums.xxt[j];
+    if (a_scale != 1.0) out[j].a.mul_(a_scale);
+    out[j].g = g_sums.xxt[j];
+    if (g_scale != 1.0) out[j].g.mul_(g_scale);
   }
   return out;
 }

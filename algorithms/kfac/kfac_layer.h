@@ -10,7 +10,9 @@
 //           those of the layer; a grouped convolution has one Kronecker block per group.
 //   A = a^T a / rows, G = g^T g / rows.
 // This file computes the UNNORMALISED sums a^T a and (w g)^T (w g) and the row count, so the
-// preconditioner can add them over ranks and divide by the global row count.
+// preconditioner can add them over ranks and divide by the global row count. For Conv2d the sums
+// are accumulated sample by sample from [C*kh*kw, L] patch blocks over the intra-op threads (the
+// [B*L, C*kh*kw] matrix is never built); the bias column enters through the column sums.
 #pragma once
 
 #include <torch/types.h>
@@ -56,9 +58,9 @@ class KfacLayer {
   // Writes a [g_dim, a_dim] matrix back into the weight (and bias) .grad() of block b.
   void set_grad_matrix(std::int64_t block, const torch::Tensor& m) const;
 
-  // Conv2d only: the patch matrix of an input, [B*L, C*kh*kw] in the layer's weight order
-  // (channel, kernel row, kernel column), with the layer's padding, stride and dilation.
-  torch::Tensor patches(const torch::Tensor& input) const;  // input [B, C, H, W]
+  // Conv2d only: the patches of an input [B, C, H, W] as [B, C*kh*kw, L], rows in the layer's
+  // weight order (channel, kernel row, kernel column), with its padding, stride and dilation.
+  torch::Tensor unfold(const torch::Tensor& input) const;
 
  private:
   std::string name_;

@@ -3,6 +3,7 @@
 
 #include "engine/blas_threads.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "engine/error.h"
@@ -24,6 +25,21 @@ std::tuple<torch::Tensor, torch::Tensor> eigh(const torch::Tensor& f) {
     return {d.to(torch::kFloat32), q.to(torch::kFloat32)};
   }
   return torch::linalg::eigh(f, "U");
+}
+
+// l.mm(r) with the rows of l spread over the intra-op threads when the product is large enough to
+// pay for it (each thread's BLAS call runs single-threaded, engine/blas_threads.h).
+torch::Tensor mm_rows(const torch::Tensor& l, const torch::Tensor& r) {
+  const std::int64_t rows = l.size(0), threads = at::get_num_threads();
+  const double macs = static_cast<double>(rows) * static_cast<double>(l.size(1)) * static_cast<double>(r.size(1));
+  if (threads < 2 || rows < 2 * threads || macs < 2e6) return l.mm(r);
+  torch::Tensor out = torch::empty({rows, r.size(1)}, l.options());
+  at::parallel_for(0, rows, (rows + threads - 1) / threads, [&](std::int64_t lo, std::int64_t hi) {
+    torch::NoGradGuard no_grad;  // grad mode is thread-local
+    torch::Tensor part = out.slice(0, lo, hi);
+    torch::mm_out(part, l.slice(0, lo, hi), r);
+  });
+  return out;
 }
 
 }  // namespace
@@ -49,10 +65,10 @@ std::vector<std::vector<std::int64_t>> Decomposition::shapes(KfacMethod method, 
   return {{a, a}, {g, g}};
 }
 
-void update_running_factor(torch::Tensor& factor, const torch::Tensor& fresh, double decay) {
+void update_running_factor(torch::Tensor& factor, const torch::Tensor& fresh, double decay, double scale) {
   torch::NoGradGuard no_grad;
   if (!factor.defined()) factor = torch::eye(fresh.size(0), fresh.options());
-  factor.mul_(decay).add_(fresh, 1.0 - decay);
+  factor.mul_(decay).add_(fresh, (1.0 - decay) * scale);
 }
 
 Decomposition decompose(const torch::Tensor& a, const torch::Tensor& g, KfacMethod method, double damping,
@@ -85,11 +101,11 @@ torch::Tensor precondition_block(const torch::Tensor& grad, const Decomposition&
                                  double damping) {
   torch::NoGradGuard no_grad;
   if (method == KfacMethod::kEigen) {
-    const torch::Tensor v1 = d.qg.t().mm(grad.to(d.qg.scalar_type())).mm(d.qa);  // [g, a]
-    const torch::Tensor v2 = v1 / (torch::outer(d.dg, d.da) + damping);
-    return d.qg.mm(v2).mm(d.qa.t()).to(grad.scalar_type());
+    const torch::Tensor v1 = mm_rows(mm_rows(d.qg.t(), grad.to(d.qg.scalar_type())), d.qa);  // [g, a]
+    const torch::Tensor v2 = v1.div_(torch::outer(d.dg, d.da).add_(damping));
+    return mm_rows(mm_rows(d.qg, v2), d.qa.t()).to(grad.scalar_type());
   }
-  return d.g_inv.mm(grad.to(d.g_inv.scalar_type())).mm(d.a_inv).to(grad.scalar_type());
+  return mm_rows(mm_rows(d.g_inv, grad.to(d.g_inv.scalar_type())), d.a_inv).to(grad.scalar_type());
 }
 
 }  // namespace curvlab

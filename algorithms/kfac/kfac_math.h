@@ -27,8 +27,9 @@ struct Decomposition {
   static std::vector<std::vector<std::int64_t>> shapes(KfacMethod method, std::int64_t a_dim, std::int64_t g_dim);
 };
 
-// F <- decay * F + (1 - decay) * F_new, where an undefined F starts as the identity (kfac-pytorch).
-void update_running_factor(torch::Tensor& factor, const torch::Tensor& fresh, double decay);
+// F <- decay * F + (1 - decay) * F_new with F_new = scale * fresh, where an undefined F starts as the
+// identity (kfac-pytorch). The scale (e.g. 1 / rows) is applied without a temporary.
+void update_running_factor(torch::Tensor& factor, const torch::Tensor& fresh, double decay, double scale = 1.0);
 
 // The decomposition of one block from its factors, computed in `dtype`. `damping` is used by the
 // inverse method only (the eigen method adds it when preconditioning).

@@ -118,25 +118,27 @@ void KfacPreconditioner::after_backward(std::int64_t local_size, std::int64_t gl
   }
   if (!last_micro_batch) return;
   auto p = std::move(accum_);
+  if (comm_->size() > 1) fuse_and_allreduce(*p);
+  pending_ = std::move(p);
+}
+
+void KfacPreconditioner::fuse_and_allreduce(Pending& p) {
   const double cap = spec_.bucket_mb * 1024.0 * 1024.0;
   std::size_t first = 0;
   double bytes = 0;
-  for (std::size_t i = 0; i < p->sums.size(); ++i) {
-    bytes += static_cast<double>(p->sums[i].numel() * p->sums[i].element_size());
-    if (bytes >= cap || i + 1 == p->sums.size()) {
-      p->ranges.emplace_back(first, i + 1);
-      p->buffers.push_back(flatten({p->sums.begin() + static_cast<std::ptrdiff_t>(first),
-                                    p->sums.begin() + static_cast<std::ptrdiff_t>(i + 1)}));
+  for (std::size_t i = 0; i < p.sums.size(); ++i) {
+    bytes += static_cast<double>(p.sums[i].numel() * p.sums[i].element_size());
+    if (bytes >= cap || i + 1 == p.sums.size()) {
+      p.ranges.emplace_back(first, i + 1);
+      p.buffers.push_back(flatten({p.sums.begin() + static_cast<std::ptrdiff_t>(first),
+                                    p.sums.begin() + static_cast<std::ptrdiff_t>(i + 1)}));
       first = i + 1;
       bytes = 0;
     }
   }
-  if (comm_->size() > 1) {
-    std::vector<torch::Tensor> all = p->buffers;
-    all.push_back(p->rows);
-    p->work = comm_->allreduce_async(all, ReduceOp::kSum);
-  }
-  pending_ = std::move(p);
+  std::vector<torch::Tensor> all = p.buffers;
+  all.push_back(p.rows);
+  p.work = comm_->allreduce_async(all, ReduceOp::kSum);
 }
 
 void KfacPreconditioner::finish_factor_update() {
@@ -157,8 +159,8 @@ void KfacPreconditioner::finish_factor_update() {
       if (!blk.g.defined()) blk.g = torch::eye(layers_[blk.layer].g_dim(), p.sums[2 * b + 1].options());
       continue;
     }
-    update_running_factor(blk.a, p.sums[2 * b] / rows, spec_.factor_decay);
-    update_running_factor(blk.g, p.sums[2 * b + 1] / rows, spec_.factor_decay);
+    update_running_factor(blk.a, p.sums[2 * b], spec_.factor_decay, 1.0 / rows);
+    update_running_factor(blk.g, p.sums[2 * b + 1], spec_.factor_decay, 1.0 / rows);
   }
   pending_.reset();
 }
@@ -264,10 +266,9 @@ void KfacPreconditioner::precondition(double lr) {
   // KL clip: nu = min(1, sqrt(kl_clip / |sum_layers sum(lr^2 * precond * grad)|)), the same on all ranks.
   nu_ = 1.0;
   if (spec_.kl_clip > 0) {
-    double vg = 0;
-    for (std::size_t b = 0; b < blocks_.size(); ++b) {
-      vg += (preconditioned[b].to(torch::kFloat64) * grads[b].to(torch::kFloat64)).sum().item<double>() * lr * lr;
-    }
+    torch::Tensor sum = torch::zeros({}, torch::kFloat64);
+    for (std::size_t b = 0; b < blocks_.size(); ++b) sum.add_((preconditioned[b] * grads[b]).sum(torch::kFloat64));
+    const double vg = sum.item<double>() * lr * lr;  // one synchronisation for all blocks
     if (vg != 0) nu_ = std::min(1.0, std::sqrt(spec_.kl_clip / std::abs(vg)));
   }
   for (std::size_t b = 0; b < blocks_.size(); ++b) {

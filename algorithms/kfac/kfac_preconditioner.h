@@ -93,6 +93,9 @@ class KfacPreconditioner : public Stateful {
   bool capturing_ = false;
 
   struct Pending;                    // factor sums in flight
+  // Several ranks: packs the factor sums into fusion buffers of at most kfac.bucket_mb and starts
+  // one asynchronous allreduce of them and of the row counts (waited for in finish_factor_update).
+  void fuse_and_allreduce(Pending& p);
   std::unique_ptr<Pending> pending_;
   std::unique_ptr<Pending> accum_;   // sums of the micro-batches of the current step
 };

@@ -2,6 +2,7 @@
 // explicit loops over output positions (padding, stride, dilation, groups), A = a^T a / rows and
 // G = g^T g / rows with kfac-pytorch's scaling. Also checks that the patch order matches the
 // weight layout (sum over rows of g a^T reproduces autograd's weight gradient). float64, 1e-10.
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -72,6 +73,13 @@ class KfacConvFactors : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(KfacConvFactors, MatchLoopPatches) {
   const ConvCase c = GetParam();
+  // Two intra-op threads: the 3 samples are summed in 2 blocks on 2 threads (kfac/gram.h).
+  const int saved_threads = at::get_num_threads();
+  at::set_num_threads(2);
+  struct Restore {
+    int n;
+    ~Restore() { at::set_num_threads(n); }
+  } restore{saved_threads};
   torch::manual_seed(2);
   CaptureConv2d conv(torch::nn::Conv2dOptions(c.in, c.out, c.k).stride(c.stride).padding(c.pad)
                          .dilation(c.dilation).groups(c.groups).bias(c.bias));
@@ -136,7 +144,8 @@ INSTANTIATE_TEST_SUITE_P(Geometry, KfacConvFactors,
                                            ConvCase{2, 4, 3, 2, 1, 1, 1, 7, 6, false},   // stride, no bias
                                            ConvCase{2, 3, 3, 1, 2, 2, 1, 6, 7, true},    // dilation
                                            ConvCase{4, 6, 3, 2, 1, 2, 2, 9, 8, true},    // groups + all
-                                           ConvCase{3, 3, 2, 1, 0, 1, 3, 4, 5, true}),   // depthwise
+                                           ConvCase{3, 3, 2, 1, 0, 1, 3, 4, 5, true},    // depthwise
+                                           ConvCase{8, 4, 3, 1, 1, 1, 1, 6, 6, true}),   // 72 rows: syrk
                          [](const ::testing::TestParamInfo<ConvCase>& info) {
                            const ConvCase& c = info.param;
                            return "c" + std::to_string(c.in) + "o" + std::to_string(c.out) + "k" +

@@ -4,6 +4,7 @@
 // with A, G the running factors after one update (decay I + (1 - decay) F_new) computed directly,
 // vec row-major over the [out, in + 1] gradient matrix. Tolerance 1e-5 (relative to max |P|).
 // Also: the KL clip factor, running averages over several updates, and the LPT assignment.
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -243,4 +244,30 @@ TEST(KfacMath, EigenClampsNegativeEigenvalues) {
   auto p = precondition_block(torch::ones({1, 2}, torch::kFloat64), d, KfacMethod::kEigen, 0.1);
   EXPECT_NEAR(p[0][0].item<double>(), 1.0 / 1.1, 1e-12);
   EXPECT_NEAR(p[0][1].item<double>(), 1.0 / 0.1, 1e-12);
+}
+
+TEST(KfacMath, PreconditionBlockOverTwoThreadsMatchesOneThread) {
+  // [64, 200] blocks are large enough for precondition_block to split rows over the threads.
+  torch::manual_seed(9);
+  auto spd = [](std::int64_t n) {
+    auto m = torch::randn({n, 2 * n}, torch::kFloat64);
+    return m.mm(m.t()) / (2.0 * n);
+  };
+  const auto a = spd(200), g = spd(64);
+  const auto grad = torch::randn({64, 200}, torch::kFloat64);
+  const int saved = at::get_num_threads();
+  for (const auto method : {KfacMethod::kEigen, KfacMethod::kInverse}) {
+    const Decomposition d = decompose(a, g, method, 0.01, torch::kFloat64);
+    at::set_num_threads(1);
+    const auto one = precondition_block(grad, d, method, 0.01);
+    at::set_num_threads(2);
+    const auto two = precondition_block(grad, d, method, 0.01);
+    at::set_num_threads(saved);
+    EXPECT_LT(max_diff(one, two), 1e-12 * one.abs().max().item<double>());
+    if (method == KfacMethod::kInverse) {  // (G + λI)^-1 grad (A + λI)^-1, dense
+      const auto want = torch::linalg::solve(g + 0.01 * torch::eye(64, torch::kFloat64),
+                                             torch::linalg::solve(a + 0.01 * torch::eye(200, torch::kFloat64), grad.t(), true).t(), true);
+      EXPECT_LT(max_diff(two, want), 1e-9 * want.abs().max().item<double>());
+    }
+  }
 }

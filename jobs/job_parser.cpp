@@ -17,6 +17,7 @@
 #include "jobs/overrides.h"
 #include "jobs/section_reader.h"
 #include "jobs/sweep/sweep_section.h"
+#include "jobs/toml_text.h"
 
 namespace curvlab {
 namespace {
@@ -483,6 +484,23 @@ JobSpec parse_job_text(const std::string& text, const std::string& source_name,
   ctx.locations = &spec.locations;
   apply_overrides(root, overrides, ctx.override_locations, ctx.override_raw_values);
   read_all(ctx, &root, spec);
+  if (!overrides.empty()) {
+    // What ran is the file WITH the overrides: run directories and checkpoints record that, so a
+    // hessian job or a resume that reads them rebuilds the same model and data. Values a reader
+    // took as strings from the --set text (job.name=2024) are written as the strings they became.
+    for (const auto& key : ctx.strings_from_overrides) {
+      toml::table* t = &root;
+      std::string rest = key;
+      for (auto dot = rest.find('.'); dot != std::string::npos && t != nullptr; dot = rest.find('.')) {
+        t = (*t)[rest.substr(0, dot)].as_table();
+        rest = rest.substr(dot + 1);
+      }
+      if (t != nullptr) t->insert_or_assign(rest, ctx.override_raw_values.at(key));
+    }
+    std::string header = "# " + source_name + " with";
+    for (const auto& o : overrides) header += " --set " + o;
+    spec.source_text = header + "\n# (resolved by curvlab: the file's comments are not kept)\n\n" + toml_document(root);
+  }
   return spec;
 }
 

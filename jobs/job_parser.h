@@ -16,7 +16,9 @@ namespace curvlab {
 // `overrides` are "dotted.key=value" strings from the command line (--set train.lr=0.05): each
 // value is read as a TOML value (else as a plain string) and written into the file's table before
 // validation, so it is checked like the file; its location in messages is "--set dotted.key=value".
-// JobSpec::source_text is `text` as given (without the overrides).
+// JobSpec::source_text is `text` as given when there are no overrides; with overrides it is the
+// resolved document (a comment naming the file and the overrides, then the table with them
+// applied), which is what run directories (job.toml) and checkpoints (job_text) record.
 JobSpec parse_job_text(const std::string& text, const std::string& source_name,
                        const std::vector<std::string>& overrides = {});
 

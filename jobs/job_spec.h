@@ -135,7 +135,7 @@ struct HessianSpec {
   std::string checkpoint;                  // hessian job: a checkpoint file, or a run directory
   std::string split = "train";             // train | test: where the samples come from
   std::int64_t samples = 1000;             // the first N samples of the split; 0 = the whole split
-  std::int64_t batch_size = 256;           // samples per forward/backward on one rank
+  std::int64_t batch_size = 64;            // samples per forward/backward on one rank (cache-sized)
   std::string model_mode = "eval";         // eval (batch norm running statistics) | train
   bool cache_graph = true;                 // keep the gradient graph between products
   bool trace = true;                       // Hutchinson trace (total and per layer)

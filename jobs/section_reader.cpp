@@ -186,7 +186,9 @@ const std::string* SectionReader::string_value(const std::string& key,
                                                const toml::node& node) const {
   if (const auto* v = node.as_string()) return &v->get();
   auto it = ctx_.override_raw_values.find(dotted(key));
-  return it == ctx_.override_raw_values.end() || node.is_table() ? nullptr : &it->second;
+  if (it == ctx_.override_raw_values.end() || node.is_table()) return nullptr;
+  ctx_.strings_from_overrides.insert(dotted(key));  // "--set job.name=2024": the string "2024"
+  return &it->second;
 }
 
 void SectionReader::string(const std::string& key, std::string& out, bool allow_empty) {

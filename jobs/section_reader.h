@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct ParseContext {
   std::string source_name;
   std::map<std::string, SourceLocation> override_locations;
   std::map<std::string, std::string> override_raw_values;  // dotted key -> text after '='
+  std::set<std::string> strings_from_overrides;  // keys read as strings from --set text that TOML read otherwise
   std::map<std::string, SourceLocation>* locations = nullptr;
 
   // The --set location of `dotted` when an override wrote it, else `region` in the file.

@@ -31,7 +31,7 @@ struct ParamGroup {
 std::vector<ParamGroup> group_by_layer(const std::vector<std::pair<std::string, torch::Tensor>>& params);
 
 struct HvpOptions {
-  std::int64_t chunk_size = 256;  // samples per forward/backward on one rank
+  std::int64_t chunk_size = 64;   // samples per forward/backward on one rank (hessian.batch_size)
   bool train_mode = false;        // false: eval mode (batch norm on running statistics)
   bool cache_graph = true;        // keep the first-order gradient graph between products
   double bucket_mb = 25;          // allreduce bucket size of the product

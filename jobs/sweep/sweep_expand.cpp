@@ -16,7 +16,7 @@
 #include "jobs/job_parser.h"
 #include "jobs/overrides.h"
 #include "jobs/section_reader.h"
-#include "jobs/sweep/toml_text.h"
+#include "jobs/toml_text.h"
 
 namespace curvlab {
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include "engine/error.h"
 #include "jobs/did_you_mean.h"
 #include "jobs/job_parser.h"
-#include "jobs/sweep/toml_text.h"
+#include "jobs/toml_text.h"
 
 namespace curvlab {
 namespace {

@@ -368,7 +368,22 @@ TEST(JobParser, OverridesAreAppliedAndLocated) {
   EXPECT_EQ(s.data.root, "/quoted path");
   EXPECT_EQ(s.where("train.lr").str(), "--set train.lr=0.05");
   EXPECT_EQ(s.where("train.nesterov").str(), "--set train.nesterov = true");
-  EXPECT_EQ(s.source_text, kMinimal + "[train]\nlr = 0.1\n");  // the file as written
+  // What ran is recorded: the resolved document, which parses to the same settings on its own.
+  EXPECT_EQ(s.source_text.rfind("# job.toml with --set train.lr=0.05 --set model.widths=[8, 4]", 0), 0u)
+      << s.source_text;
+  const JobSpec again = parse_job_text(s.source_text, "job.toml (recorded)");
+  EXPECT_DOUBLE_EQ(again.train.lr, 0.05);
+  EXPECT_EQ(again.model.widths, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_EQ(again.data.dataset, "mnist");
+  EXPECT_EQ(again.job.output_dir, "runs/x");
+  EXPECT_TRUE(again.train.nesterov);
+  EXPECT_EQ(again.job.name, "2024");
+  EXPECT_EQ(again.data.root, "/quoted path");
+}
+
+TEST(JobParser, WithoutOverridesTheFileIsRecordedAsWritten) {
+  const std::string text = kMinimal + "# a comment\n[train]\nlr = 0.1\n";
+  EXPECT_EQ(parse_job_text(text, "job.toml").source_text, text);
 }
 
 TEST(JobParser, OverrideCreatesMissingSectionsAndLaterOnesWin) {

@@ -16,7 +16,7 @@
 #include "jobs/job_parser.h"
 #include "jobs/sweep/sweep_expand.h"
 #include "jobs/sweep/sweep_status.h"
-#include "jobs/sweep/toml_text.h"
+#include "jobs/toml_text.h"
 
 namespace curvlab {
 namespace {

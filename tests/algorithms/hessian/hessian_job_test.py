@@ -147,5 +147,19 @@ open(bad, "w").write(text.replace(f'checkpoint = "{tmp}/nowhere"', f'checkpoint 
 r = run([curvlab, "run", bad])
 check(r.returncode == 2 and "hessian.samples" in r.stderr, "too many samples: exit 2: " + r.stderr.strip())
 
+# A run trained with --set overrides records them (job.toml and the checkpoints' job_text), so a
+# hessian job on its checkpoint rebuilds the model that was trained (here: other widths).
+r = run([curvlab, "run", train, "--set", "model.widths=[10]", "--set", f"job.output_dir={tmp}/train_set",
+         "--set", "train.epochs=1"])
+check(r.returncode == 0, "train job with --set overrides\n" + r.stdout + r.stderr)
+recorded = open(os.path.join(tmp, "train_set", "job.toml")).read()
+check("--set model.widths=[10]" in recorded and "widths = [10]" in recorded,
+      "job.toml records the overrides:\n" + recorded)
+hs = hessian_job("h_set")
+text = open(hs).read().replace(f'checkpoint = "{tmp}/train"', f'checkpoint = "{tmp}/train_set"')
+open(hs, "w").write(text)
+r = run([curvlab, "run", hs])
+check(r.returncode == 0, "hessian job on the checkpoint of an overridden run\n" + r.stdout + r.stderr)
+
 print(f"{len(failures)} failure(s)" if failures else "all checks passed")
 sys.exit(1 if failures else 0)

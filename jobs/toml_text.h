@@ -1,7 +1,8 @@
 // Canonical TOML text of parsed values: one literal per value ("0.05", "\"kfac\"", "[64, 32]") and a
 // whole table as a document with keys in sorted order, so equal settings always give equal text
-// (the sweep's run ids hash it). Floats are written as the shortest decimal that reads back exactly.
-// Internal to the sweep (includes toml++): include only from jobs/ .cpp files.
+// (the sweep's run ids hash it; the job parser records a job file with its --set overrides applied).
+// Floats are written as the shortest decimal that reads back exactly.
+// Internal to jobs/ (includes toml++): include only from jobs/ .cpp files.
 // Not for: parsing or validating job files (jobs/job_parser.h).
 #pragma once
 

@@ -1,5 +1,5 @@
 // Canonical TOML text of parsed values (see toml_text.h).
-#include "jobs/sweep/toml_text.h"
+#include "jobs/toml_text.h"
 
 #include <cstdio>
 #include <sstream>

@@ -24,6 +24,7 @@
 #include "algorithms/hessian/hvp.h"
 #include "cluster/launch_context.h"
 #include "comm/factory.h"
+#include "engine/blas_threads.h"
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/error.h"
 #include "jobs/runners/checkpoint_model.h"
@@ -49,7 +50,8 @@ double best_of(int reps, const CommunicatorPtr& comm, F f) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_hessian CHECKPOINT [samples=1000] [probes=20] [iters=20] [threads=1] [DUMP]\n");
+    std::fprintf(stderr, "usage: bench_hessian CHECKPOINT [samples=1000] [probes=20] [iters=20] [threads=1] [DUMP|-] "
+                         "[chunk=all]\n");
     return 2;
   }
   try {
@@ -58,8 +60,10 @@ int main(int argc, char** argv) {
     const std::int64_t probes = argc > 3 ? std::atoll(argv[3]) : 20;
     const std::int64_t iters = argc > 4 ? std::atoll(argv[4]) : 20;
     const int threads = argc > 5 ? std::atoi(argv[5]) : 1;
-    const std::string dump = argc > 6 ? argv[6] : "";
+    const std::string dump = argc > 6 && std::string(argv[6]) != "-" ? argv[6] : "";
+    const std::int64_t chunk = argc > 7 ? std::atoll(argv[7]) : 0;  // 0: all of a rank's samples
     torch::set_num_threads(threads);
+    set_openblas_threads(1);  // as the hessian runner does (engine/blas_threads.h)
     CommSpec cs;
     CommunicatorPtr comm = make_communicator(cs, detect_launch_context(), false);
     const bool root = comm->rank() == 0;
@@ -72,15 +76,16 @@ int main(int argc, char** argv) {
     const std::int64_t lo = n * r / w, hi = n * (r + 1) / w;
     const torch::Tensor x = train.inputs.slice(0, lo, hi), y = train.targets.slice(0, lo, hi);
     HvpOptions o;
-    o.chunk_size = n;  // one chunk per rank, as PyHessian's single-batch mode
+    o.chunk_size = chunk > 0 ? chunk : n;  // default: one chunk per rank, as PyHessian's single-batch mode
     HvpOperator cached(cm.model, x, y, n, comm, o);
     o.cache_graph = false;
     HvpOperator fresh(cm.model, x, y, n, comm, o);
     const std::int64_t P = cached.dim();
     if (root) {
-      std::printf("bench_hessian: %s, %s, %lld parameters, %lld samples on %lld rank(s), %d thread(s) per rank\n",
+      std::printf("bench_hessian: %s, %s, %lld parameters, %lld samples on %lld rank(s), %d thread(s) per rank, "
+                  "chunks of %lld samples\n",
                   path.c_str(), cm.model_spec.name.c_str(), static_cast<long long>(P), static_cast<long long>(n),
-                  static_cast<long long>(w), threads);
+                  static_cast<long long>(w), threads, static_cast<long long>(o.chunk_size));
     }
     const torch::Tensor u = rademacher(P, 1), v = rademacher(P, 2);
     cached.apply(v);  // builds the cached graph

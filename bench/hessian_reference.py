@@ -6,7 +6,10 @@ the same libtorch (Debian python3-torch 1.13). Prints both estimates, their agre
 ratio. PyHessian's method: gradsH = grad(loss, params, create_graph=True) once, then each product
 Hv = grad(gradsH, params, grad_outputs=v, retain_graph=True).
 
-usage: hessian_reference.py DUMP.h5 [threads]
+usage: hessian_reference.py DUMP.h5 [threads] [--against TRACE_S POWER_S LABEL]...
+
+Each --against compares the Python times with another curvlab run of the same work (e.g. 2 ranks
+on the same cores) instead of the times in DUMP (the 1-rank run that wrote it).
 """
 import os
 import sys
@@ -52,9 +55,20 @@ def gaussian(n, seed):
 
 
 def main():
-    dump = h5py.File(sys.argv[1], "r")
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else int(dump["threads"][()])
+    args = sys.argv[1:]
+    against = []
+    while "--against" in args:
+        i = args.index("--against")
+        against.append((float(args[i + 1]), float(args[i + 2]), args[i + 3]))
+        del args[i:i + 4]
+    dump = h5py.File(args[0], "r")
+    threads = int(args[1]) if len(args) > 1 else int(dump["threads"][()])
     torch.set_num_threads(threads)
+    try:  # curvlab's policy (engine/blas_threads.h): one OpenBLAS thread, torch's own threads
+        import ctypes
+        ctypes.CDLL("libblas.so.3").openblas_set_num_threads(1)
+    except (OSError, AttributeError):
+        pass
     ckpt_path = dump["checkpoint"][()]
     ckpt_path = ckpt_path.decode() if isinstance(ckpt_path, bytes) else str(ckpt_path)
     ckpt = h5py.File(ckpt_path, "r")
@@ -106,18 +120,22 @@ def main():
     trace = sum(per_probe) / probes
     ref_probe = dump["per_probe"][()]
     diff = max(abs(a - b) / max(1.0, abs(b)) for a, b in zip(per_probe, ref_probe))
-    c_trace, c_power = float(dump["time_trace"][()]), float(dump["time_power"][()])
     c_lam = float(dump["top_eigenvalue"][()])
     print(f"python reference ({threads} thread(s)): {probes} probes, {iters} power iterations, {n} parameters")
     print(f"  trace:          python {trace:.6g}  curvlab {float(dump['trace'][()]):.6g}  "
           f"max per-probe rel diff {diff:.1e} ({'ok' if diff < 1e-3 else 'WRONG'})")
     print(f"  top eigenvalue: python {lam:.6g}  curvlab {c_lam:.6g}  rel diff "
           f"{abs(lam - c_lam) / max(1e-12, abs(c_lam)):.1e}")
-    print(f"  time trace:     python {t_trace:.3f} s (incl. building the gradient graph)  curvlab {c_trace:.3f} s  "
-          f"speedup {t_trace / c_trace:.2f}x")
-    print(f"  time power:     python {t_power:.3f} s  curvlab {c_power:.3f} s  speedup {t_power / c_power:.2f}x")
-    print(f"  time total:     python {t_trace + t_power:.3f} s  curvlab {c_trace + c_power:.3f} s  "
-          f"speedup {(t_trace + t_power) / (c_trace + c_power):.2f}x")
+    if not against:
+        against = [(float(dump["time_trace"][()]), float(dump["time_power"][()]),
+                    f"curvlab 1 rank x {int(dump['threads'][()])} thread(s)")]
+    for c_trace, c_power, label in against:
+        print(f"  vs {label}:")
+        print(f"    time trace:   python {t_trace:.3f} s (incl. building the gradient graph)  curvlab {c_trace:.3f} s  "
+              f"speedup {t_trace / c_trace:.2f}x")
+        print(f"    time power:   python {t_power:.3f} s  curvlab {c_power:.3f} s  speedup {t_power / c_power:.2f}x")
+        print(f"    time total:   python {t_trace + t_power:.3f} s  curvlab {c_trace + c_power:.3f} s  "
+              f"speedup {(t_trace + t_power) / (c_trace + c_power):.2f}x")
     return 0 if diff < 1e-3 else 1
 
 

@@ -15,35 +15,28 @@ ref=$(dirname "$0")/hessian_reference.py
 dump=$(mktemp --suffix=.h5)
 out=$(mktemp)
 trap 'rm -f "$dump" "$out"' EXIT
-# Runs one curvlab configuration (tee'd) and sets T_TRACE / T_POWER from its output.
+# measure ARRAY LABEL CMD...: runs one curvlab configuration (output shown) and appends
+# "--against TRACE_S POWER_S 'curvlab LABEL'" to the array named ARRAY, for the Python reference.
 measure() {
+  local -n into=$1
+  local label=$2
+  shift 2
+  echo "== curvlab, $label"
   "$@" | tee "$out"
-  T_TRACE=$(sed -n 's/^hutchinson: .* in \([0-9.]*\) s .*/\1/p' "$out")
-  T_POWER=$(sed -n 's/^power iteration: .* in \([0-9.]*\) s:.*/\1/p' "$out")
+  into+=(--against "$(sed -n 's/^hutchinson: .* in \([0-9.]*\) s .*/\1/p' "$out")"
+         "$(sed -n 's/^power iteration: .* in \([0-9.]*\) s:.*/\1/p' "$out")" "curvlab $label")
 }
+run=("$bench" "$ckpt" "$samples" "$probes" "$iters")
 
-echo "== curvlab, 1 rank, 1 thread, one chunk"
-measure env OMP_NUM_THREADS=1 "$bench" "$ckpt" "$samples" "$probes" "$iters" 1 "$dump"
-one=("$T_TRACE" "$T_POWER")
-echo "== curvlab, 1 rank, 1 thread, chunks of $chunk"
-measure env OMP_NUM_THREADS=1 "$bench" "$ckpt" "$samples" "$probes" "$iters" 1 - "$chunk"
-one_c=("$T_TRACE" "$T_POWER")
+one_core=()
+measure one_core "1 rank x 1 thread, one chunk" env OMP_NUM_THREADS=1 "${run[@]}" 1 "$dump"
+measure one_core "1 rank x 1 thread, chunks of $chunk" env OMP_NUM_THREADS=1 "${run[@]}" 1 - "$chunk"
 echo "== PyTorch-Python reference (same weights, samples and probe vectors), 1 thread"
-OMP_NUM_THREADS=1 /usr/bin/python3 "$ref" "$dump" 1 \
-  --against "${one[0]}" "${one[1]}" "curvlab 1 rank x 1 thread, one chunk" \
-  --against "${one_c[0]}" "${one_c[1]}" "curvlab 1 rank x 1 thread, chunks of $chunk"
+OMP_NUM_THREADS=1 /usr/bin/python3 "$ref" "$dump" 1 "${one_core[@]}"
 
-echo "== curvlab, 2 ranks, 1 thread each (data-parallel), one chunk per rank"
-measure env OMP_NUM_THREADS=1 "${mpirun[@]}" -np 2 "$bench" "$ckpt" "$samples" "$probes" "$iters" 1
-two=("$T_TRACE" "$T_POWER")
-echo "== curvlab, 2 ranks, 1 thread each, chunks of $chunk"
-measure env OMP_NUM_THREADS=1 "${mpirun[@]}" -np 2 "$bench" "$ckpt" "$samples" "$probes" "$iters" 1 - "$chunk"
-two_c=("$T_TRACE" "$T_POWER")
-echo "== curvlab, 1 rank, 2 threads, chunks of $chunk"
-measure env OMP_NUM_THREADS=2 "$bench" "$ckpt" "$samples" "$probes" "$iters" 2 - "$chunk"
-thr_c=("$T_TRACE" "$T_POWER")
+two_cores=()
+measure two_cores "2 ranks x 1 thread, one chunk per rank" env OMP_NUM_THREADS=1 "${mpirun[@]}" -np 2 "${run[@]}" 1
+measure two_cores "2 ranks x 1 thread, chunks of $chunk" env OMP_NUM_THREADS=1 "${mpirun[@]}" -np 2 "${run[@]}" 1 - "$chunk"
+measure two_cores "1 rank x 2 threads, chunks of $chunk" env OMP_NUM_THREADS=2 "${run[@]}" 2 - "$chunk"
 echo "== PyTorch-Python reference, 2 threads, vs curvlab on the same 2 cores"
-OMP_NUM_THREADS=2 /usr/bin/python3 "$ref" "$dump" 2 \
-  --against "${two[0]}" "${two[1]}" "curvlab 2 ranks x 1 thread, one chunk per rank" \
-  --against "${two_c[0]}" "${two_c[1]}" "curvlab 2 ranks x 1 thread, chunks of $chunk" \
-  --against "${thr_c[0]}" "${thr_c[1]}" "curvlab 1 rank x 2 threads, chunks of $chunk"
+OMP_NUM_THREADS=2 /usr/bin/python3 "$ref" "$dump" 2 "${two_cores[@]}"

@@ -489,13 +489,7 @@ JobSpec parse_job_text(const std::string& text, const std::string& source_name,
     // hessian job or a resume that reads them rebuilds the same model and data. Values a reader
     // took as strings from the --set text (job.name=2024) are written as the strings they became.
     for (const auto& key : ctx.strings_from_overrides) {
-      toml::table* t = &root;
-      std::string rest = key;
-      for (auto dot = rest.find('.'); dot != std::string::npos && t != nullptr; dot = rest.find('.')) {
-        t = (*t)[rest.substr(0, dot)].as_table();
-        rest = rest.substr(dot + 1);
-      }
-      if (t != nullptr) t->insert_or_assign(rest, ctx.override_raw_values.at(key));
+      set_key(root, key, toml_literal(toml::value<std::string>(ctx.override_raw_values.at(key))));
     }
     std::string header = "# " + source_name + " with";
     for (const auto& o : overrides) header += " --set " + o;

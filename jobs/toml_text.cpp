@@ -1,4 +1,4 @@
-// Canonical TOML text of parsed values (see toml_text.h).
+// Canonical TOML text of parsed values, and setting a dotted key in a table (see toml_text.h).
 #include "jobs/toml_text.h"
 
 #include <cstdio>
@@ -103,6 +103,33 @@ toml::table parse_toml_literal(const std::string& literal) {
   } catch (const toml::parse_error& e) {
     CURVLAB_THROW(ConfigError, "not a TOML value: " + literal + " (" + std::string(e.description()) + ")");
   }
+}
+
+std::vector<std::string> split_dotted(const std::string& dotted) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = dotted.find('.', start);
+    parts.push_back(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+// Sets `dotted` in `root` to the value of the TOML literal, creating missing tables.
+void set_key(toml::table& root, const std::string& dotted, const std::string& literal) {
+  const std::vector<std::string> parts = split_dotted(dotted);
+  toml::table* t = &root;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (t->get(parts[i]) == nullptr) t->insert(parts[i], toml::table{});
+    toml::table* next = t->get(parts[i])->as_table();
+    CURVLAB_CHECK(next != nullptr, ConfigError,
+                  "cannot set " + dotted + ": '" + parts[i] + "' in the file is not a table");
+    t = next;
+  }
+  const toml::table holder = parse_toml_literal(literal);
+  holder.get("v")->visit([&](const auto& v) { t->insert_or_assign(parts.back(), v); });
 }
 
 }  // namespace curvlab

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include <string>
+#include <vector>
 
 namespace curvlab {
 
@@ -22,5 +23,12 @@ std::string toml_document(const toml::table& table);
 
 // Parses one literal (as written by toml_literal) back into a node holder: the value is holder["v"].
 toml::table parse_toml_literal(const std::string& literal);
+
+// "train.lr_schedule.kind" -> {"train", "lr_schedule", "kind"}.
+std::vector<std::string> split_dotted(const std::string& dotted);
+
+// Sets `dotted` in `root` to the value of the TOML literal, creating missing tables; a ConfigError
+// when a part of the path is a value, not a table.
+void set_key(toml::table& root, const std::string& dotted, const std::string& literal);
 
 }  // namespace curvlab

@@ -74,6 +74,20 @@ void add_gram_rows(torch::Tensor& acc, const torch::Tensor& x) {
   if (!syrk_into(acc, x, true)) acc.addmm_(x.t(), x);
 }
 
+void add_grouped_cols(GramSums& into, const torch::Tensor& m) {
+  const auto groups = static_cast<std::int64_t>(into.xxt.size());
+  const std::int64_t d = m.size(1) / groups;
+  for (std::int64_t i = 0; i < m.size(0); ++i) {
+    const torch::Tensor item = m[i];
+    for (std::int64_t j = 0; j < groups; ++j) {
+      add_gram_cols(into.xxt[static_cast<std::size_t>(j)], groups == 1 ? item : item.slice(0, j * d, (j + 1) * d));
+    }
+  }
+  if (into.colsum.empty()) return;
+  const torch::Tensor s = m.sum(torch::IntArrayRef{0, 2});
+  for (std::int64_t j = 0; j < groups; ++j) into.colsum[static_cast<std::size_t>(j)].add_(s.slice(0, j * d, (j + 1) * d));
+}
+
 GramSums parallel_gram(std::int64_t items, std::int64_t block, std::int64_t groups, std::int64_t d, bool colsums,
                        const torch::TensorOptions& opts, const AddBlock& add) {
   const std::int64_t blocks = (items + block - 1) / block;

@@ -23,6 +23,10 @@ void add_gram_cols(torch::Tensor& acc, const torch::Tensor& p);
 // acc += x^T x for x [k, d] (rows of x are the observations).
 void add_gram_rows(torch::Tensor& acc, const torch::Tensor& x);
 
+// For each item of m [n, groups * d, k] and each group j: into.xxt[j] += m_j m_j^T with m_j the
+// item's rows [j d, (j + 1) d); when `into` has column sums, into.colsum[j] += m_j's row sums.
+void add_grouped_cols(GramSums& into, const torch::Tensor& m);
+
 // Called for items [lo, hi) of a batch; adds their contribution into `into` with add_gram_*.
 using AddBlock = std::function<void(std::int64_t lo, std::int64_t hi, GramSums& into)>;
 

@@ -133,28 +133,11 @@ std::vector<FactorSums> KfacLayer::factor_sums(double grad_weight, torch::Scalar
       CURVLAB_CHECK(cols.size(2) == spatial, NumericsError,
                     "K-FAC: layer '" + name_ + "': " + std::to_string(cols.size(2)) + " patches per sample but " +
                         std::to_string(spatial) + " output positions; the layer's geometry is not modelled");
-      for (std::int64_t i = 0; i < cols.size(0); ++i) {
-        const torch::Tensor p = cols[i];
-        for (std::int64_t j = 0; j < groups; ++j) {
-          const torch::Tensor pj = groups == 1 ? p : p.slice(0, j * a_cols, (j + 1) * a_cols);
-          add_gram_cols(into.xxt[static_cast<std::size_t>(j)], pj);
-        }
-      }
-      if (!into.colsum.empty()) {
-        const torch::Tensor s = cols.sum(torch::IntArrayRef{0, 2});
-        for (std::int64_t j = 0; j < groups; ++j) into.colsum[static_cast<std::size_t>(j)].add_(s.slice(0, j * a_cols, (j + 1) * a_cols));
-      }
+      add_grouped_cols(into, cols);
     });
     g_sums = parallel_gram(batch, gram_block_items(batch, g_dim * groups * spatial), groups, g_dim, false, opts,
                            [&](std::int64_t lo, std::int64_t hi, GramSums& into) {
-      const torch::Tensor g = go.slice(0, lo, hi).to(dtype).reshape({hi - lo, g_dim * groups, spatial});
-      for (std::int64_t i = 0; i < g.size(0); ++i) {
-        const torch::Tensor gi = g[i];
-        for (std::int64_t j = 0; j < groups; ++j) {
-          const torch::Tensor gij = groups == 1 ? gi : gi.slice(0, j * g_dim, (j + 1) * g_dim);
-          add_gram_cols(into.xxt[static_cast<std::size_t>(j)], gij);
-        }
-      }
+      add_grouped_cols(into, go.slice(0, lo, hi).to(dtype).reshape({hi - lo, g_dim * groups, spatial}));
     });
     // a = patches / L and g = grad_output / L (kfac-pytorch): both sums scale by 1 / L^2.
     const double l = static_cast<double>(spatial);

@@ -47,7 +47,7 @@ INSTANTIATE_TEST_SUITE_P(Both, GramDims,
                          ::testing::Combine(::testing::Values<std::int64_t>(10, 100),
                                             ::testing::Values(torch::kFloat32, torch::kFloat64)));
 
-TEST(ParallelGram, BlocksOverTwoThreadsAddUp) {
+TEST(ParallelGram, GroupedBlocksOverTwoThreadsAddUp) {
   Threads two(2);
   torch::manual_seed(4);
   const std::int64_t items = 23, d = 70, k = 9, groups = 2;
@@ -57,13 +57,7 @@ TEST(ParallelGram, BlocksOverTwoThreadsAddUp) {
   EXPECT_LE(block, (items + 1) / 2);  // at least one block per thread
   GramSums sums = parallel_gram(items, 3, groups, d, true, torch::dtype(torch::kFloat64),
                                 [&](std::int64_t lo, std::int64_t hi, GramSums& into) {
-    for (std::int64_t i = lo; i < hi; ++i) {
-      for (std::int64_t j = 0; j < groups; ++j) {
-        const torch::Tensor pj = data[i].slice(0, j * d, (j + 1) * d);
-        add_gram_cols(into.xxt[static_cast<std::size_t>(j)], pj);
-        into.colsum[static_cast<std::size_t>(j)].add_(pj.sum(1));
-      }
-    }
+    add_grouped_cols(into, data.slice(0, lo, hi));  // per item and group: p p^T and p's row sums
   });
   for (std::int64_t j = 0; j < groups; ++j) {
     const torch::Tensor all = data.slice(1, j * d, (j + 1) * d).permute({1, 0, 2}).reshape({d, -1});  // [d, items*k]

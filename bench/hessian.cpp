@@ -24,10 +24,10 @@
 #include "algorithms/hessian/hvp.h"
 #include "cluster/launch_context.h"
 #include "comm/factory.h"
-#include "engine/blas_threads.h"
+#include "base/blas_threads.h"
 #include "engine/checkpoint/checkpointer.h"
-#include "engine/error.h"
-#include "jobs/runners/checkpoint_model.h"
+#include "base/error.h"
+#include "jobs/hessian/checkpoint_model.h"
 
 namespace {
 using namespace curvlab;
@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
     const std::string dump = argc > 6 && std::string(argv[6]) != "-" ? argv[6] : "";
     const std::int64_t chunk = argc > 7 ? std::atoll(argv[7]) : 0;  // 0: all of a rank's samples
     torch::set_num_threads(threads);
-    set_openblas_threads(1);  // as the hessian runner does (engine/blas_threads.h)
-    CommSpec cs;
+    set_openblas_threads(1);  // as the hessian runner does (base/blas_threads.h)
+    CommOptions cs;
     CommunicatorPtr comm = make_communicator(cs, detect_launch_context(), false);
     const bool root = comm->rank() == 0;
     JobSpec none;

@@ -40,7 +40,7 @@ def hash_name(s):
     return h
 
 
-def derive_seed(seed, purpose, index=0):  # engine/seeding.h
+def derive_seed(seed, purpose, index=0):  # base/seeding.h
     return splitmix64((splitmix64(seed ^ hash_name(purpose)) + index) & M) >> 1
 
 
@@ -64,7 +64,7 @@ def main():
     dump = h5py.File(args[0], "r")
     threads = int(args[1]) if len(args) > 1 else int(dump["threads"][()])
     torch.set_num_threads(threads)
-    try:  # curvlab's policy (engine/blas_threads.h): one OpenBLAS thread, torch's own threads
+    try:  # curvlab's policy (base/blas_threads.h): one OpenBLAS thread, torch's own threads
         import ctypes
         ctypes.CDLL("libblas.so.3").openblas_set_num_threads(1)
     except (OSError, AttributeError):

@@ -33,7 +33,7 @@
 #include "comm/mpi/mpi_communicator.h"
 #include "comm/mpi/mpi_runtime.h"
 #include "comm/reducer.h"
-#include "engine/blas_threads.h"
+#include "base/blas_threads.h"
 #include "engine/models/model.h"
 
 namespace {
@@ -45,7 +45,7 @@ std::vector<std::int64_t> shape_for(const std::string& model) {
 }
 
 Net build(const std::string& model) {
-  ModelSpec ms;
+  ModelOptions ms;
   ms.name = model;
   torch::manual_seed(0);
   return make_model(ms, shape_for(model), 10);
@@ -63,7 +63,7 @@ double time_steps(const std::string& model_name, std::int64_t batch, int steps, 
   Sgd sgd(params, 0.01, 0.9, 0, 5e-4, false);
   std::unique_ptr<KfacPreconditioner> kfac;
   if (factor_freq > 0) {
-    KfacSpec ks;
+    KfacOptions ks;
     ks.factor_update_freq = factor_freq;
     ks.inv_update_freq = inv_freq;
     kfac = std::make_unique<KfacPreconditioner>(ks, *model, comm);
@@ -107,7 +107,7 @@ int run_step(int argc, char** argv) {
   const int threads = argc > 5 ? std::atoi(argv[5]) : 2;
   const int repeats = argc > 6 ? std::max(1, std::atoi(argv[6])) : 3;
   torch::set_num_threads(threads);
-  set_openblas_threads(1);  // as the train runner does (engine/blas_threads.h)
+  set_openblas_threads(1);  // as the train runner does (base/blas_threads.h)
   std::printf("# bench_kfac step: model %s, batch %lld, %d timed steps, %d threads, median of %d alternating "
               "repeats\n", model.c_str(), static_cast<long long>(batch), steps, threads, repeats);
   std::printf("%-8s %-10s %12s %10s %14s %16s %6s\n", "optim", "(f, inv)", "ms/step", "vs SGD", "K-FAC ms/step",
@@ -163,7 +163,7 @@ int run_inverse(int argc, char** argv) {
     torch::set_num_threads(1);
     Net model = build(model_name);
     model->train();
-    KfacSpec ks;  // (1, 1): every precondition() decomposes
+    KfacOptions ks;  // (1, 1): every precondition() decomposes
     KfacPreconditioner kfac(ks, *model, comm);
     auto shape = shape_for(model_name);
     torch::manual_seed(2);  // same data on every rank: the gradients need no reducer here

@@ -168,7 +168,7 @@ def main():
     threads = int(sys.argv[4]) if len(sys.argv) > 4 else 2
     repeats = max(1, int(sys.argv[5])) if len(sys.argv) > 5 else 3
     torch.set_num_threads(threads)
-    if _BLAS:  # curvlab's policy (engine/blas_threads.h): one OpenBLAS thread, torch's own threads
+    if _BLAS:  # curvlab's policy (base/blas_threads.h): one OpenBLAS thread, torch's own threads
         _BLAS.openblas_set_num_threads(1)
     print(f'# kfac_torch.py: model {name}, batch {batch}, {steps} timed steps, {threads} threads, '
           f'median of {repeats} alternating repeats, torch {torch.__version__}')

@@ -6,9 +6,14 @@
 #include <sstream>
 
 #include "cluster/slurm_time.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
+
+const EnumNames<Launcher>& launcher_names() {
+  static const EnumNames<Launcher> names = {{Launcher::kSrun, "srun"}, {Launcher::kMpirun, "mpirun"}};
+  return names;
+}
 
 std::string shell_quote(const std::string& text) {
   if (text.empty()) return "''";
@@ -30,7 +35,7 @@ std::string shell_quote(const std::string& text) {
 
 std::string batch_script_text(const BatchScriptSpec& spec) {
   CURVLAB_CHECK(!spec.runs.empty(), ConfigError, "a batch script needs at least one run (all runs are done?)");
-  const ClusterSpec& c = spec.cluster;
+  const ClusterOptions& c = spec.cluster;
   const std::size_t n = spec.runs.size();
   std::ostringstream s;
   s << "#!/bin/bash\n";
@@ -92,7 +97,7 @@ std::string batch_script_text(const BatchScriptSpec& spec) {
   s << "\n# --auto-resume: continue from the newest checkpoint in RUN_DIR when there is one (after a requeue), else start.\n";
   std::string run = shell_quote(spec.executable) + " run \"$JOB_FILE\" --output \"$RUN_DIR\" --auto-resume";
   for (const std::string& o : spec.overrides) run += " --set " + shell_quote(o);
-  if (c.launcher == "srun") {
+  if (c.launcher == Launcher::kSrun) {
     s << "srun --mpi=" << c.srun_mpi << " --kill-on-bad-exit=1 " << run;
   } else {
     s << "mpirun -np \"$SLURM_NTASKS\"";

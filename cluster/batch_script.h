@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "jobs/job_spec.h"
+#include "cluster/cluster_options.h"
 
 namespace curvlab {
 
@@ -24,7 +24,7 @@ struct BatchScriptSpec {
   std::string workdir;                   // --chdir: where relative paths of the job file are resolved
   std::string executable;                // absolute path of the curvlab binary
   std::vector<std::string> overrides;    // --set key=value passed to every `curvlab run`
-  ClusterSpec cluster;
+  ClusterOptions cluster;
 };
 
 // The script; deterministic (no dates, no host names) so it can be checked against golden files.

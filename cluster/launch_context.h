@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "comm/factory.h"
+
 namespace curvlab {
 
 struct LaunchContext {
@@ -22,6 +24,8 @@ struct LaunchContext {
   int slurm_step_nodes = 0;       // SLURM_STEP_NUM_NODES (0 outside an srun step)
 
   bool under_launcher() const { return launcher != "none"; }
+  // What the backend choice needs of it (comm/factory.h).
+  LaunchInfo info() const { return {launcher, env_size}; }
 };
 
 // Reads OMPI_COMM_WORLD_{RANK,SIZE,LOCAL_RANK,LOCAL_SIZE} (mpirun), else SLURM_PROCID,

@@ -13,7 +13,7 @@
 
 #include "cluster/batch_script.h"
 #include "cluster/submit.h"
-#include "engine/run_dir.h"
+#include "base/run_dir.h"
 
 namespace curvlab {
 namespace fs = std::filesystem;

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sys/wait.h>
 
-#include "engine/error.h"
-#include "engine/run_dir.h"
+#include "base/error.h"
+#include "base/run_dir.h"
 
 namespace curvlab {
 namespace fs = std::filesystem;
@@ -30,7 +30,7 @@ std::string current_dir() {
 }
 
 // The curvlab binary the script runs: [cluster] executable, else this very binary.
-std::string curvlab_executable(const ClusterSpec& cluster, const std::string& workdir) {
+std::string curvlab_executable(const ClusterOptions& cluster, const std::string& workdir) {
   if (!cluster.executable.empty()) return absolute_path(cluster.executable, workdir);
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
@@ -97,28 +97,29 @@ std::string sbatch_submit(const std::string& script_path) {
   return id;
 }
 
-SubmitResult submit_run(const JobSpec& spec, const SubmitOptions& options) {
+SubmitResult submit_run(const std::string& job_file, const std::string& job_name, const std::string& output_dir,
+                        const ClusterOptions& cluster, const SubmitOptions& options) {
   const std::string workdir = options.workdir.empty() ? current_dir() : options.workdir;
-  BatchRun run{absolute_path(spec.source_path, workdir), absolute_path(spec.job.output_dir, workdir)};
+  BatchRun run{absolute_path(job_file, workdir), absolute_path(output_dir, workdir)};
   if (run_is_done(run.run_dir)) {
     SubmitResult result;
     result.skipped.push_back(run);
     return result;
   }
   BatchScriptSpec script;
-  script.job_name = spec.job.name;
+  script.job_name = job_name;
   script.runs = {run};
   script.array = false;
   script.log_dir = run.run_dir;
   script.workdir = workdir;
-  script.executable = curvlab_executable(spec.cluster, workdir);
+  script.executable = curvlab_executable(cluster, workdir);
   script.overrides = options.overrides;
-  script.cluster = spec.cluster;
+  script.cluster = cluster;
   return write_and_submit(script, run.run_dir + "/" + kRunScriptName, options, {});
 }
 
 SubmitResult submit_array(const std::string& job_name, const std::vector<BatchRun>& runs,
-                          const std::string& array_dir, const ClusterSpec& cluster, const SubmitOptions& options) {
+                          const std::string& array_dir, const ClusterOptions& cluster, const SubmitOptions& options) {
   CURVLAB_CHECK(!runs.empty(), ConfigError, "a job array needs at least one run");
   const std::string workdir = options.workdir.empty() ? current_dir() : options.workdir;
   BatchScriptSpec script;

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "cluster/batch_script.h"
-#include "jobs/job_spec.h"
 
 namespace curvlab {
 
@@ -32,16 +31,17 @@ constexpr const char* kArrayScriptName = "array.sbatch";   // <array_dir>/array.
 constexpr const char* kArrayRunsName = "runs.tsv";         // <array_dir>/runs.tsv: task, run_dir, job_file
 constexpr const char* kSlurmJobIdName = "slurm_job_id";    // <run_dir>/slurm_job_id: "123" or "123_4"
 
-// One run: the script goes to <job.output_dir>/submit.sbatch. A run that is already done is not
-// submitted (result.job_id stays empty and result.skipped holds it).
-SubmitResult submit_run(const JobSpec& spec, const SubmitOptions& options);
+// One run of the job file `job_file` named `job_name`: the script goes to <output_dir>/submit.sbatch.
+// A run that is already done is not submitted (result.job_id stays empty and result.skipped holds it).
+SubmitResult submit_run(const std::string& job_file, const std::string& job_name, const std::string& output_dir,
+                        const ClusterOptions& cluster, const SubmitOptions& options);
 
 // A job array over `runs` (job files whose output dirs are the run dirs; absolute or relative to
 // the working dir): runs already done are skipped, the others become tasks 0..N-1 in order.
 // The script, runs.tsv and the array's Slurm logs go to `array_dir`; `cluster` gives the resources
 // of each task. Throws ConfigError when `runs` is empty.
 SubmitResult submit_array(const std::string& job_name, const std::vector<BatchRun>& runs,
-                          const std::string& array_dir, const ClusterSpec& cluster, const SubmitOptions& options);
+                          const std::string& array_dir, const ClusterOptions& cluster, const SubmitOptions& options);
 
 // True when <run_dir>/status says "done".
 bool run_is_done(const std::string& run_dir);

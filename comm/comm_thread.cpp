@@ -1,7 +1,7 @@
 // The communication thread's loop and the QueuedWork handshake (see comm_thread.h for the protocol).
 #include "comm/comm_thread.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

@@ -5,10 +5,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 
@@ -86,16 +87,28 @@ RunMetrics::RunMetrics()
       snapshots({"cycle", "step", "epoch", "batch_size", "test_loss", "test_accuracy", "ensemble_size",
                  "ensemble_loss", "ensemble_accuracy"}) {}
 
+MetricTable& RunMetrics::add_table(const std::string& group, const std::string& csv_name,
+                                   std::vector<std::string> columns) {
+  extras_.push_back({group, csv_name, MetricTable(std::move(columns))});
+  return extras_.back().table;
+}
+
 void RunMetrics::save_state(StateWriter& out, const std::string& prefix) const {
   steps.save_state(out, prefix + "/step");
   evals.save_state(out, prefix + "/eval");
   if (snapshots.rows() > 0) snapshots.save_state(out, prefix + "/snapshot");
+  for (const auto& e : extras_) {
+    if (e.table.rows() > 0) e.table.save_state(out, prefix + "/" + e.group);
+  }
 }
 
 void RunMetrics::load_state(const StateReader& in, const std::string& prefix) {
   steps.load_state(in, prefix + "/step");
   evals.load_state(in, prefix + "/eval");
   if (in.has(prefix + "/snapshot/cycle")) snapshots.load_state(in, prefix + "/snapshot");
+  for (auto& e : extras_) {
+    if (in.has(prefix + "/" + e.group + "/" + e.table.columns().front())) e.table.load_state(in, prefix + "/" + e.group);
+  }
 }
 
 namespace {
@@ -107,28 +120,28 @@ void write_file(const std::string& path, const std::string& text, bool append) {
 }
 }  // namespace
 
-CsvSink::CsvSink(std::string dir, const RunMetrics& metrics)
-    : steps_path_(dir + "/metrics_steps.csv"), evals_path_(dir + "/metrics_evals.csv"),
-      snapshots_path_(dir + "/metrics_snapshots.csv"), metrics_(metrics) {
-  write_file(steps_path_, metrics_.steps.to_csv(), false);
-  write_file(evals_path_, metrics_.evals.to_csv(), false);
-  if (metrics_.snapshots.rows() > 0) write_file(snapshots_path_, metrics_.snapshots.to_csv(), false);
-  steps_written_ = metrics_.steps.rows();
-  evals_written_ = metrics_.evals.rows();
-  snapshots_written_ = metrics_.snapshots.rows();
+CsvSink::CsvSink(std::string dir, const RunMetrics& metrics) {
+  files_.push_back({dir + "/metrics_steps.csv", &metrics.steps, true});
+  files_.push_back({dir + "/metrics_evals.csv", &metrics.evals, true});
+  files_.push_back({dir + "/metrics_snapshots.csv", &metrics.snapshots, false});
+  for (const auto& e : metrics.extras()) files_.push_back({dir + "/" + e.csv_name, &e.table, false});
+  for (auto& f : files_) {
+    if (f.always || f.table->rows() > 0) {
+      write_file(f.path, f.table->to_csv(), false);
+    } else {
+      std::filesystem::remove(f.path);  // rows of a run segment after its last checkpoint
+    }
+    f.written = f.table->rows();
+  }
 }
 
 void CsvSink::flush_new_rows() {
-  std::string s, e, c;
-  for (; steps_written_ < metrics_.steps.rows(); ++steps_written_) s += metrics_.steps.csv_row(steps_written_);
-  for (; evals_written_ < metrics_.evals.rows(); ++evals_written_) e += metrics_.evals.csv_row(evals_written_);
-  if (snapshots_written_ == 0 && metrics_.snapshots.rows() > 0) c = metrics_.snapshots.csv_header();
-  for (; snapshots_written_ < metrics_.snapshots.rows(); ++snapshots_written_) {
-    c += metrics_.snapshots.csv_row(snapshots_written_);
+  for (auto& f : files_) {
+    std::string text;
+    if (f.written == 0 && !f.always && f.table->rows() > 0) text = f.table->csv_header();
+    for (; f.written < f.table->rows(); ++f.written) text += f.table->csv_row(f.written);
+    if (!text.empty()) write_file(f.path, text, true);
   }
-  if (!s.empty()) write_file(steps_path_, s, true);
-  if (!e.empty()) write_file(evals_path_, e, true);
-  if (!c.empty()) write_file(snapshots_path_, c, true);
 }
 
 }  // namespace curvlab

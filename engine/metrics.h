@@ -1,13 +1,14 @@
-// Metrics of a run: one row per training step and one per evaluation, kept in memory, saved in
-// checkpoints (so resume restores them) and written to results.h5 and two CSV files.
-// Not for: printing progress (engine/progress.h).
+// Metrics of a run: one row per training step and one per evaluation, plus tables that hooks add
+// (snapshot-ensemble cycles, curvature tracking); kept in memory, saved in checkpoints (so resume
+// restores them) and written to results.h5 and CSV files. Not for: printing progress (engine/progress.h).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
-#include "engine/checkpoint/state_io.h"
+#include "base/state_io.h"
 
 namespace curvlab {
 
@@ -32,31 +33,49 @@ class MetricTable : public Stateful {
   std::size_t rows_ = 0;
 };
 
-// The two tables of a training run.
+// The tables of a training run. steps and evals are always saved; every other table only once it
+// has a row (so files of runs that never use it are unchanged).
 struct RunMetrics : public Stateful {
   RunMetrics();
   // step, epoch, loss, accuracy, lr, batch_size, samples_per_s, wall_time, grad_sq_norm, trace_sigma,
-  // noise_scale (the last three: gradient noise scale estimates, NaN when not measured)
+  // noise_scale (the task's columns after epoch; the last three NaN unless the noise scale is measured)
   MetricTable steps;
   MetricTable evals;  // step, epoch, train_loss, test_loss, test_accuracy, wall_time
   // cyclical batch schedules, one row per cycle end: cycle, step, epoch, batch_size, test_loss,
   // test_accuracy (the snapshot alone), ensemble_size, ensemble_loss, ensemble_accuracy
   MetricTable snapshots;
+
+  // A further table, saved under "<prefix>/<group>" and written to <run>/<csv_name> (tables added
+  // by hooks, e.g. "hessian_tracking"). References stay valid.
+  MetricTable& add_table(const std::string& group, const std::string& csv_name, std::vector<std::string> columns);
+  struct Extra {
+    std::string group, csv_name;
+    MetricTable table;
+  };
+  const std::deque<Extra>& extras() const { return extras_; }
+
   void save_state(StateWriter& out, const std::string& prefix) const override;
   void load_state(const StateReader& in, const std::string& prefix) override;
+
+ private:
+  std::deque<Extra> extras_;
 };
 
-// Appends rows to <dir>/metrics_steps.csv and <dir>/metrics_evals.csv (and metrics_snapshots.csv
-// once there is a snapshot) as a run goes; on start it
-// rewrites both from the metrics restored so far (so a resumed run has no duplicate rows).
+// Appends rows to <dir>/metrics_steps.csv and <dir>/metrics_evals.csv (and metrics_snapshots.csv and
+// the further tables' files once they have a row) as a run goes; on start it rewrites them from the
+// metrics restored so far (so a resumed run has no duplicate rows).
 class CsvSink {
  public:
   CsvSink(std::string dir, const RunMetrics& metrics);
   void flush_new_rows();  // writes rows appended since the last call
  private:
-  std::string steps_path_, evals_path_, snapshots_path_;
-  const RunMetrics& metrics_;
-  std::size_t steps_written_ = 0, evals_written_ = 0, snapshots_written_ = 0;
+  struct File {
+    std::string path;
+    const MetricTable* table;
+    bool always;               // written even while empty (header only)
+    std::size_t written = 0;
+  };
+  std::vector<File> files_;
 };
 
 }  // namespace curvlab

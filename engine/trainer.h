@@ -1,6 +1,7 @@
-// The training step loop: one step = loader.next(batch) -> forward/backward -> gradient
-// reduction (comm) -> optimizer step -> hooks (metrics, evaluation, checkpoint, progress).
-// Not for: choosing backends, parsing jobs or printing where results went (jobs/runners).
+// The training step loop: one step = loader.next(batch) -> task forward/backward per micro-batch ->
+// gradient reduction (comm) -> step hooks -> optimizer step -> hooks (evaluation, checkpoint, ...).
+// Everything else a run does is a step hook (engine/hooks/). Not for: choosing backends, parsing
+// jobs or printing where results went (the train job kind, jobs/train/).
 #pragma once
 
 #include <cstdint>
@@ -8,11 +9,14 @@
 #include <memory>
 #include <string>
 
+#include "base/run_dir.h"
 #include "comm/communicator.h"
-#include "engine/run_dir.h"
-#include "jobs/job_spec.h"
+#include "engine/hooks/step_hook.h"
+#include "engine/trainer_options.h"
 
 namespace curvlab {
+
+struct TrainContext;
 
 struct TrainResult {
   std::int64_t steps = 0;
@@ -24,14 +28,14 @@ struct TrainResult {
   std::string results_path;
   std::string last_checkpoint;
   bool resumed = false;
-  bool stopped = false;           // stopped early on TrainerHooks::stop_requested (checkpoint written)
+  bool stopped = false;           // stopped early on TrainerCallbacks::stop_requested (checkpoint written)
   std::int64_t resumed_from_step = 0;
-  std::int64_t target_step = -1;  // first evaluation step meeting train.target_*; -1: not reached / none
+  std::int64_t target_step = -1;  // first evaluation step meeting the target; -1: not reached / none
   double ensemble_accuracy = 0;   // cyclical schedules: the snapshot ensemble's test accuracy
   std::int64_t ensemble_size = 0;
 };
 
-struct TrainerHooks {
+struct TrainerCallbacks {
   // Polled at every step boundary on every rank; when it returns true on any rank, all ranks
   // checkpoint at the same step and run() returns early (TrainResult.steps < planned).
   std::function<bool()> stop_requested;
@@ -39,15 +43,23 @@ struct TrainerHooks {
   std::function<void(std::int64_t step)> after_step;
 };
 
+// A factory of a step hook: called once the model exists (K-FAC needs its layers).
+using HookFactory = std::function<std::unique_ptr<StepHook>(TrainContext&)>;
+
 class Trainer {
  public:
-  Trainer(const JobSpec& spec, CommunicatorPtr comm, RunMode mode, TrainerHooks hooks = {});
+  Trainer(TrainerOptions options, CommunicatorPtr comm, RunMode mode, TrainerCallbacks callbacks = {});
   ~Trainer();
+  // Hooks run in the order they are added, after the built-in ones (metrics files, progress,
+  // checkpoints) for the points where order matters (see trainer.cpp).
+  void add_hook(HookFactory factory);
   TrainResult run();
 
  private:
-  struct State;
-  std::unique_ptr<State> s_;
+  std::unique_ptr<TrainContext> ctx_;
+  RunMode mode_;
+  TrainerCallbacks callbacks_;
+  std::vector<HookFactory> factories_;
 };
 
 }  // namespace curvlab

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <map>
 
-#include "engine/version.h"
+#include "base/version.h"
 
 namespace curvlab {
 

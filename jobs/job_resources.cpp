@@ -2,13 +2,13 @@
 #include "jobs/job_resources.h"
 
 #include "engine/data/dataset.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
 
 // How to get the files of a data set, for the message when they are missing.
-std::string data_fix(const DataSpec& data) {
+std::string data_fix(const DataOptions& data) {
   if (data.dataset == "fashion-mnist") {
     return "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist, "
            "files under /usr/share/datasets/fashion-mnist) or set data.root to a directory holding "
@@ -35,9 +35,9 @@ void throw_at(const JobSpec& spec, const std::string& key, const std::string& me
 }  // namespace
 
 void check_job_resources(const JobSpec& spec) {
-  const DataSpec& data = spec.data;
+  const DataOptions& data = spec.data;
   // Probe the whole splits, so that a subset larger than the split is reported as such.
-  DataSpec whole = data;
+  DataOptions whole = data;
   whole.train_subset = 0;
   whole.test_subset = 0;
   const std::string data_key = spec.locations.count("data.root") ? "data.root" : "data.dataset";

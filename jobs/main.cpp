@@ -11,11 +11,11 @@
 #include "cluster/submit.h"
 #include "engine/checkpoint/inspect.h"
 #include "engine/data/dataset.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/cli.h"
 #include "jobs/job_parser.h"
 #include "jobs/report/report.h"
-#include "jobs/runners/runner.h"
+#include "jobs/job_kinds.h"
 #include "jobs/sweep/sweep_runner.h"
 #include "jobs/sweep/sweep_status.h"
 #include "jobs/sweep/sweep_submit.h"
@@ -30,7 +30,8 @@ int validate(const curvlab::CliOptions& cli) {
   std::printf("%s: ok (kind %s, dataset %s: %lld train / %lld test samples, model %s, optimizer %s, output %s)\n",
               cli.file.c_str(), spec.job.kind.c_str(), spec.data.dataset.c_str(),
               static_cast<long long>(info.train_size), static_cast<long long>(info.test_size),
-              spec.model.name.c_str(), spec.train.optimizer.c_str(), spec.job.output_dir.c_str());
+              spec.model.name.c_str(), curvlab::optimizer_names().name(spec.train.optimizer).c_str(),
+              spec.job.output_dir.c_str());
   return 0;
 }
 
@@ -70,7 +71,7 @@ int submit(const curvlab::CliOptions& cli) {
     CURVLAB_CHECK(!spec.sweep.present || cli.array_dir.empty(), curvlab::ConfigError,
                   "--array-dir does not apply to a sweep: its array's script and logs go to " + spec.job.output_dir +
                       "/slurm (set the sweep's job.output_dir, or --set job.output_dir=DIR, to move them)");
-    result = spec.sweep.present ? curvlab::submit_sweep(spec, overrides, options) : curvlab::submit_run(spec, options);
+    result = spec.sweep.present ? curvlab::submit_sweep(spec, overrides, options) : curvlab::submit_run(spec.source_path, spec.job.name, spec.job.output_dir, spec.cluster, options);
   } else {
     std::vector<curvlab::JobSpec> specs;
     std::vector<curvlab::BatchRun> runs;

@@ -1,7 +1,7 @@
 // Implementation of "--set dotted.key=value" overrides on a job-file table.
 #include "jobs/overrides.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/did_you_mean.h"
 
 namespace curvlab {
@@ -206,6 +206,7 @@ void SectionReader::string(const std::string& key, std::string& out, bool allow_
 
 void SectionReader::choice(const std::string& key, std::string& out,
                            const std::vector<std::string>& allowed) {
+  ctx_.choices[dotted(key)] = allowed;
   const toml::node* node = find(key);
   if (node == nullptr) return;
   const std::string* v = string_value(key, *node);

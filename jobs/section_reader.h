@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "jobs/job_spec.h"
 
 namespace curvlab {
@@ -45,6 +46,7 @@ struct ParseContext {
   std::map<std::string, std::string> override_raw_values;  // dotted key -> text after '='
   std::set<std::string> strings_from_overrides;  // keys read as strings from --set text that TOML read otherwise
   std::map<std::string, SourceLocation>* locations = nullptr;
+  std::map<std::string, std::vector<std::string>> choices;  // dotted key -> its allowed names (every choice read)
 
   // The --set location of `dotted` when an override wrote it, else `region` in the file.
   SourceLocation locate(const std::string& dotted, const toml::source_region& region) const;
@@ -63,6 +65,13 @@ class SectionReader {
   void boolean(const std::string& key, bool& out);
   void string(const std::string& key, std::string& out, bool allow_empty = true);
   void choice(const std::string& key, std::string& out, const std::vector<std::string>& allowed);
+  // An options enum by its job-file names (the table lives next to the component that owns it).
+  template <typename E>
+  void choice(const std::string& key, E& out, const EnumNames<E>& names) {
+    std::string name = names.name(out);
+    choice(key, name, names.names());
+    out = *names.find(name);
+  }
   // exact_size == 0: any length.
   void integer_list(const std::string& key, std::vector<std::int64_t>& out,
                     const Range& element_range = Range::any(), std::size_t exact_size = 0);

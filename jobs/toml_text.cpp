@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/section_reader.h"  // format_number
 
 namespace curvlab {

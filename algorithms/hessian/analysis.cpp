@@ -5,10 +5,27 @@
 
 #include <chrono>
 
-#include "engine/error.h"
-#include "engine/seeding.h"
+#include "base/error.h"
+#include "base/seeding.h"
 
 namespace curvlab {
+
+const EnumNames<DataSplit>& split_names() {
+  static const EnumNames<DataSplit> names = {{DataSplit::kTrain, "train"}, {DataSplit::kTest, "test"}};
+  return names;
+}
+const EnumNames<ModelMode>& model_mode_names() {
+  static const EnumNames<ModelMode> names = {{ModelMode::kEval, "eval"}, {ModelMode::kTrain, "train"}};
+  return names;
+}
+const EnumNames<TraceParallel>& trace_parallel_names() {
+  static const EnumNames<TraceParallel> names = {{TraceParallel::kData, "data"}, {TraceParallel::kSamples, "samples"}};
+  return names;
+}
+const EnumNames<EigenMethod>& eigen_method_names() {
+  static const EnumNames<EigenMethod> names = {{EigenMethod::kLanczos, "lanczos"}, {EigenMethod::kPower, "power"}};
+  return names;
+}
 namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -33,7 +50,7 @@ void save_eigen(const EigenResult& e, StateWriter& w, const std::string& p, bool
 }
 }  // namespace
 
-HessianReport analyze_hessian(HvpOperator& op, HvpOperator* local_op, const HessianSpec& spec, std::uint64_t seed,
+HessianReport analyze_hessian(HvpOperator& op, HvpOperator* local_op, const HessianOptions& spec, std::uint64_t seed,
                               const CommunicatorPtr& comm) {
   HessianReport r;
   r.params = op.dim();
@@ -60,7 +77,7 @@ HessianReport analyze_hessian(HvpOperator& op, HvpOperator* local_op, const Hess
     o.min_samples = spec.trace_min_samples;
     o.max_samples = spec.trace_max_samples;
     o.seed = derive_seed(seed, "hessian_trace");
-    if (spec.trace_parallel == "samples") {
+    if (spec.trace_parallel == TraceParallel::kSamples) {
       CURVLAB_CHECK(local_op != nullptr, ConfigError, "sample-parallel traces need the whole sample set on every rank");
       r.trace = hutchinson_trace(as_operator(*local_op), blocks, o, comm);
     } else {
@@ -77,7 +94,7 @@ HessianReport analyze_hessian(HvpOperator& op, HvpOperator* local_op, const Hess
     o.seed = derive_seed(seed, "hessian_eigen");
     auto run = [&](const LinearOperator& lin, EigenOptions eo) {
       eo.k = std::min(eo.k, lin.dim);
-      return spec.eigen_method == "power" ? power_iteration(lin, eo) : lanczos_top(lin, eo);
+      return spec.eigen_method == EigenMethod::kPower ? power_iteration(lin, eo) : lanczos_top(lin, eo);
     };
     const LinearOperator full = as_operator(op);
     r.eigen = run(full, o);

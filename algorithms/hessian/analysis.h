@@ -1,7 +1,7 @@
 // One Hessian analysis of a model on a sample set, as a hessian job (or the training-time tracker)
 // asks for it: Hutchinson traces (total, per layer, per parameter tensor), top-k eigenvalues
 // (whole model and per layer), SLQ density; and how it is saved to HDF5 (layout: docs/hessian.md).
-// Not for: loading checkpoints or data (jobs/runners/hessian_runner.cpp) or plots (plots.h).
+// Not for: loading checkpoints or data (jobs/hessian/hessian_runner.cpp) or plots (jobs/hessian/hessian_plots.h).
 #pragma once
 
 #include <cstdint>
@@ -13,8 +13,8 @@
 #include "algorithms/hessian/hutchinson.h"
 #include "algorithms/hessian/hvp.h"
 #include "algorithms/hessian/slq.h"
-#include "engine/checkpoint/state_io.h"
-#include "jobs/job_spec.h"
+#include "algorithms/hessian/hessian_options.h"
+#include "base/state_io.h"
 
 namespace curvlab {
 
@@ -37,10 +37,10 @@ struct HessianReport {
 };
 
 // `op`: the data-parallel operator (used for eigenvalues and density, and for traces when
-// trace_parallel = "data"). `local_op` (may be null unless trace_parallel = "samples"): an
+// trace_parallel = "data"). `local_op` (may be null unless trace_parallel = kSamples): an
 // operator over the whole sample set on this rank, for sample-parallel traces over `comm`.
 // Collective over `comm`. Random streams come from `seed` (the job's seed).
-HessianReport analyze_hessian(HvpOperator& op, HvpOperator* local_op, const HessianSpec& spec, std::uint64_t seed,
+HessianReport analyze_hessian(HvpOperator& op, HvpOperator* local_op, const HessianOptions& spec, std::uint64_t seed,
                               const CommunicatorPtr& comm);
 
 // Writes the report under `prefix` ("" for the root): see docs/hessian.md for the layout.

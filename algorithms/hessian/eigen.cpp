@@ -6,8 +6,8 @@
 #include <cmath>
 #include <tuple>
 
-#include "engine/error.h"
-#include "engine/seeding.h"
+#include "base/error.h"
+#include "base/seeding.h"
 
 namespace curvlab {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "comm/communicator.h"
-#include "engine/models/model.h"
+#include "base/net.h"
 
 namespace curvlab {
 

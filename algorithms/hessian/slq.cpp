@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "algorithms/hessian/eigen.h"
-#include "engine/error.h"
-#include "engine/seeding.h"
+#include "base/error.h"
+#include "base/seeding.h"
 
 namespace curvlab {
 

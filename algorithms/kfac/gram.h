@@ -32,7 +32,7 @@ using AddBlock = std::function<void(std::int64_t lo, std::int64_t hi, GramSums& 
 
 // Sums over `items` in blocks of `block` items spread over the intra-op threads: every thread adds
 // into its own zero-initialised accumulators (groups x [d, d], and [d] when colsums), which are then
-// added up and made symmetric. BLAS calls inside run single-threaded (engine/blas_threads.h).
+// added up and made symmetric. BLAS calls inside run single-threaded (base/blas_threads.h).
 GramSums parallel_gram(std::int64_t items, std::int64_t block, std::int64_t groups, std::int64_t d, bool colsums,
                        const torch::TensorOptions& opts, const AddBlock& add);
 

@@ -8,7 +8,7 @@
 #include <torch/nn/functional/padding.h>
 #include <torch/torch.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/layers.h"
+#include "algorithms/kfac/capture_layers.h"
 
 namespace curvlab {
 

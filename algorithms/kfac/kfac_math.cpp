@@ -1,12 +1,12 @@
 // K-FAC block maths: running factors, eigendecomposition / damped inverse, preconditioning.
 #include "algorithms/kfac/kfac_math.h"
 
-#include "engine/blas_threads.h"
+#include "base/blas_threads.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 // float64 and the result is rounded back.
 constexpr std::int64_t kFloat32EighMaxDim = 2048;
 
-// Decompositions run with one OpenBLAS thread (engine/blas_threads.h): on a busy machine the pool's
+// Decompositions run with one OpenBLAS thread (base/blas_threads.h): on a busy machine the pool's
 // spin-waiting made a 785 x 785 eigh take seconds instead of 0.1 s (docs/performance.md).
 std::tuple<torch::Tensor, torch::Tensor> eigh(const torch::Tensor& f) {
   if (f.scalar_type() == torch::kFloat32 && f.size(0) > kFloat32EighMaxDim) {
@@ -28,7 +28,7 @@ std::tuple<torch::Tensor, torch::Tensor> eigh(const torch::Tensor& f) {
 }
 
 // l.mm(r) with the rows of l spread over the intra-op threads when the product is large enough to
-// pay for it (each thread's BLAS call runs single-threaded, engine/blas_threads.h).
+// pay for it (each thread's BLAS call runs single-threaded, base/blas_threads.h).
 torch::Tensor mm_rows(const torch::Tensor& l, const torch::Tensor& r) {
   const std::int64_t rows = l.size(0), threads = at::get_num_threads();
   const double macs = static_cast<double>(rows) * static_cast<double>(l.size(1)) * static_cast<double>(r.size(1));
@@ -44,10 +44,18 @@ torch::Tensor mm_rows(const torch::Tensor& l, const torch::Tensor& r) {
 
 }  // namespace
 
-KfacMethod kfac_method(const std::string& name) {
-  if (name == "eigen") return KfacMethod::kEigen;
-  if (name == "inverse") return KfacMethod::kInverse;
-  CURVLAB_THROW(ConfigError, "unknown kfac.method '" + name + "' (allowed: eigen, inverse)");
+const EnumNames<KfacMethod>& kfac_method_names() {
+  static const EnumNames<KfacMethod> names = {{KfacMethod::kEigen, "eigen"}, {KfacMethod::kInverse, "inverse"}};
+  return names;
+}
+
+const EnumNames<KfacDtype>& kfac_dtype_names() {
+  static const EnumNames<KfacDtype> names = {{KfacDtype::kFloat32, "float32"}, {KfacDtype::kFloat64, "float64"}};
+  return names;
+}
+
+torch::ScalarType to_scalar_type(KfacDtype dtype) {
+  return dtype == KfacDtype::kFloat64 ? torch::kFloat64 : torch::kFloat32;
 }
 
 std::vector<torch::Tensor*> Decomposition::tensors(KfacMethod method) {

@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/kfac/kfac_options.h"
+
 namespace curvlab {
 
-enum class KfacMethod { kEigen, kInverse };
-KfacMethod kfac_method(const std::string& name);  // "eigen" | "inverse"
+// The torch dtype of a K-FAC dtype option.
+torch::ScalarType to_scalar_type(KfacDtype dtype);
 
 // What preconditioning a block needs from its factors.
 //   eigen:   A = Q_A diag(d_A) Q_A^T, G = Q_G diag(d_G) Q_G^T, eigenvalues clamped at 0

@@ -6,31 +6,13 @@
 #include <chrono>
 #include <cmath>
 
-#include "engine/error.h"
+#include "algorithms/schedules/milestones.h"
+#include "comm/tensor_pack.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
 
-torch::ScalarType dtype_of(const std::string& name) {
-  if (name == "float64") return torch::kFloat64;
-  if (name == "float32") return torch::kFloat32;
-  CURVLAB_THROW(ConfigError, "unknown K-FAC dtype '" + name + "' (allowed: float32, float64)");
-}
-
-// Flat concatenation of `parts` (same dtype) and the inverse copy.
-torch::Tensor flatten(const std::vector<torch::Tensor>& parts) {
-  std::vector<torch::Tensor> flat;
-  flat.reserve(parts.size());
-  for (const auto& t : parts) flat.push_back(t.reshape({-1}));
-  return torch::cat(flat);
-}
-void unflatten(const torch::Tensor& flat, std::vector<torch::Tensor>& parts) {
-  std::int64_t offset = 0;
-  for (auto& t : parts) {
-    t.copy_(flat.slice(0, offset, offset + t.numel()).view(t.sizes()));
-    offset += t.numel();
-  }
-}
 
 }  // namespace
 
@@ -41,12 +23,12 @@ struct KfacPreconditioner::Pending {
   std::vector<torch::Tensor> buffers; // fusion buffers (the allreduced tensors)
   std::vector<std::pair<std::size_t, std::size_t>> ranges;  // per buffer: [first, last) index into sums
   torch::Tensor rows;                 // [layers] float64
-  WorkPtr work;
+  std::vector<WorkPtr> work;         // one allreduce per buffer (each reduced in place), and the rows
 };
 
-KfacPreconditioner::KfacPreconditioner(const KfacSpec& spec, torch::nn::Module& model, CommunicatorPtr comm)
-    : spec_(spec), method_(kfac_method(spec.method)), factor_dtype_(dtype_of(spec.factor_dtype)),
-      inv_dtype_(dtype_of(spec.inv_dtype)), comm_(std::move(comm)), layers_(kfac_layers(model, spec.skip_layers)) {
+KfacPreconditioner::KfacPreconditioner(const KfacOptions& spec, torch::nn::Module& model, CommunicatorPtr comm)
+    : spec_(spec), method_(spec.method), factor_dtype_(to_scalar_type(spec.factor_dtype)),
+      inv_dtype_(to_scalar_type(spec.inv_dtype)), comm_(std::move(comm)), layers_(kfac_layers(model, spec.skip_layers)) {
   CURVLAB_CHECK(!layers_.empty(), ConfigError,
                 "train.optimizer = \"kfac\" but the model has no Linear or Conv2d layer left to precondition "
                 "(check kfac.skip_layers)");
@@ -66,9 +48,9 @@ KfacPreconditioner::KfacPreconditioner(const KfacSpec& spec, torch::nn::Module& 
 }
 
 KfacPreconditioner::~KfacPreconditioner() {
-  if (pending_ && pending_->work) {
+  if (pending_) {
     try {
-      pending_->work->wait();
+      for (const auto& w : pending_->work) w->wait();
     } catch (...) {  // the job is failing anyway; do not throw from a destructor
     }
   }
@@ -80,11 +62,7 @@ void KfacPreconditioner::set_capture(bool on) {
 }
 
 void KfacPreconditioner::begin_step(double epoch) {
-  double damping = spec_.damping;
-  for (double m : spec_.damping_milestones) {
-    if (epoch >= m) damping *= spec_.damping_gamma;
-  }
-  damping_ = damping;
+  damping_ = apply_milestones(spec_.damping, spec_.damping_gamma, spec_.damping_milestones, epoch);
   capturing_ = steps_ % spec_.factor_update_freq == 0;
   set_capture(capturing_);
   for (auto& b : blocks_) b.saved = Decomposition();
@@ -123,33 +101,26 @@ void KfacPreconditioner::after_backward(std::int64_t local_size, std::int64_t gl
 }
 
 void KfacPreconditioner::fuse_and_allreduce(Pending& p) {
-  const double cap = spec_.bucket_mb * 1024.0 * 1024.0;
-  std::size_t first = 0;
-  double bytes = 0;
-  for (std::size_t i = 0; i < p.sums.size(); ++i) {
-    bytes += static_cast<double>(p.sums[i].numel() * p.sums[i].element_size());
-    if (bytes >= cap || i + 1 == p.sums.size()) {
-      p.ranges.emplace_back(first, i + 1);
-      p.buffers.push_back(flatten({p.sums.begin() + static_cast<std::ptrdiff_t>(first),
-                                    p.sums.begin() + static_cast<std::ptrdiff_t>(i + 1)}));
-      first = i + 1;
-      bytes = 0;
-    }
+  // Each fusion buffer goes out as a collective of its own, so the backend reduces it in place
+  // (one contiguous tensor) instead of packing it a second time.
+  p.ranges = bucket_ranges(p.sums, spec_.bucket_mb * 1024.0 * 1024.0);
+  for (const auto& [first, last] : p.ranges) {
+    p.buffers.push_back(pack({p.sums.begin() + static_cast<std::ptrdiff_t>(first),
+                              p.sums.begin() + static_cast<std::ptrdiff_t>(last)}));
+    p.work.push_back(comm_->allreduce_async({p.buffers.back()}, ReduceOp::kSum));
   }
-  std::vector<torch::Tensor> all = p.buffers;
-  all.push_back(p.rows);
-  p.work = comm_->allreduce_async(all, ReduceOp::kSum);
+  p.work.push_back(comm_->allreduce_async({p.rows}, ReduceOp::kSum));
 }
 
 void KfacPreconditioner::finish_factor_update() {
   CURVLAB_CHECK(pending_ != nullptr, NumericsError,
                 "K-FAC: a factor-update step without after_backward(); the trainer must call it after backward");
   Pending& p = *pending_;
-  if (p.work) p.work->wait();
+  for (const auto& w : p.work) w->wait();
   for (std::size_t k = 0; k < p.buffers.size(); ++k) {
     std::vector<torch::Tensor> part(p.sums.begin() + static_cast<std::ptrdiff_t>(p.ranges[k].first),
                                     p.sums.begin() + static_cast<std::ptrdiff_t>(p.ranges[k].second));
-    unflatten(p.buffers[k], part);
+    unpack(p.buffers[k], part);
   }
   for (std::size_t b = 0; b < blocks_.size(); ++b) {
     Block& blk = blocks_[b];
@@ -188,7 +159,7 @@ void KfacPreconditioner::share(std::vector<std::vector<torch::Tensor>>& per_bloc
         CURVLAB_CHECK(assignment_.owner[b] != r || have[b], NumericsError,
                       "K-FAC: rank " + std::to_string(r) + " owns block " + blocks_[b].path + " but has nothing to send");
       }
-      flats[static_cast<std::size_t>(r)] = flatten(parts);
+      flats[static_cast<std::size_t>(r)] = pack(parts);
     } else {
       flats[static_cast<std::size_t>(r)] = torch::empty({numel}, opts);
     }
@@ -201,7 +172,7 @@ void KfacPreconditioner::share(std::vector<std::vector<torch::Tensor>>& per_bloc
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
       if (assignment_.owner[b] == r) parts.insert(parts.end(), per_block[b].begin(), per_block[b].end());
     }
-    unflatten(flats[static_cast<std::size_t>(r)], parts);
+    unpack(flats[static_cast<std::size_t>(r)], parts);
   }
 }
 
@@ -303,7 +274,7 @@ void KfacPreconditioner::gather_for_checkpoint() {
 
 void KfacPreconditioner::save_state(StateWriter& out, const std::string& prefix) const {
   out.write_int(prefix + "/steps", steps_);
-  out.write_string(prefix + "/method", spec_.method);
+  out.write_string(prefix + "/method", kfac_method_names().name(method_));
   const auto names = Decomposition::names(method_);
   for (const auto& blk : blocks_) {
     const std::string base = prefix + "/layers/" + blk.path;
@@ -323,9 +294,10 @@ void KfacPreconditioner::load_state(const StateReader& in, const std::string& pr
                 "the checkpoint holds no K-FAC state ('" + prefix + "/steps' is missing): it was written with "
                 "another train.optimizer; resume with that optimizer or start a new run");
   const std::string method = in.read_string(prefix + "/method");
-  CURVLAB_CHECK(method == spec_.method, ConfigError,
-                "the checkpoint's K-FAC state uses kfac.method = \"" + method + "\" but the job says \"" +
-                    spec_.method + "\"; resume with the same method");
+  const std::string& mine = kfac_method_names().name(method_);
+  CURVLAB_CHECK(method == mine, ConfigError,
+                "the checkpoint's K-FAC state uses kfac.method = \"" + method + "\" but the job says \"" + mine +
+                    "\"; resume with the same method");
   steps_ = in.read_int(prefix + "/steps");
   const auto names = Decomposition::names(method_);
   for (std::size_t b = 0; b < blocks_.size(); ++b) {

@@ -7,7 +7,7 @@
 // One step, on every rank (the trainer calls these in this order):
 //   begin_step(epoch)      capture on in the K-FAC layers iff steps % factor_update_freq == 0;
 //                          damping from the schedule
-//   forward / backward     layers record input and output gradient (engine/models/layers.h)
+//   forward / backward     layers record input and output gradient (algorithms/kfac/capture_layers.h)
 //   after_backward(n, N)   local sums a^T a and (w g)^T (w g), w = n / N, and their row counts are
 //                          packed into fusion buffers (kfac.bucket_mb) and allreduce_async(SUM) is
 //                          launched, behind the gradient buckets already in flight
@@ -32,15 +32,14 @@
 #include "algorithms/kfac/kfac_layer.h"
 #include "algorithms/kfac/kfac_math.h"
 #include "comm/communicator.h"
-#include "engine/checkpoint/state_io.h"
-#include "jobs/job_spec.h"
+#include "base/state_io.h"
 
 namespace curvlab {
 
 class KfacPreconditioner : public Stateful {
  public:
   // `model` must outlive the preconditioner. ConfigError when no layer is left to precondition.
-  KfacPreconditioner(const KfacSpec& spec, torch::nn::Module& model, CommunicatorPtr comm);
+  KfacPreconditioner(const KfacOptions& spec, torch::nn::Module& model, CommunicatorPtr comm);
   ~KfacPreconditioner() override;
 
   void begin_step(double epoch);
@@ -79,7 +78,7 @@ class KfacPreconditioner : public Stateful {
   void share(std::vector<std::vector<torch::Tensor>>& per_block, const std::vector<bool>& have);
   void set_capture(bool on);
 
-  KfacSpec spec_;
+  KfacOptions spec_;
   KfacMethod method_;
   torch::ScalarType factor_dtype_, inv_dtype_;
   CommunicatorPtr comm_;

@@ -3,21 +3,76 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
-#include "engine/error.h"
+#include "algorithms/schedules/milestones.h"
+#include "base/error.h"
 
 namespace curvlab {
 
-BatchSchedule::BatchSchedule(const BatchScheduleSpec& spec, std::int64_t base_batch) : spec_(spec), base_(base_batch) {
-  CURVLAB_CHECK(base_batch >= 1, ConfigError, "batch schedule: train.batch_size must be >= 1");
-  CURVLAB_CHECK(spec.kind == "constant" || spec.kind == "step" || spec.kind == "cyclical", ConfigError,
-                "unknown train.batch_schedule.kind '" + spec.kind + "' (allowed: constant, step, cyclical)");
-  if (spec.kind == "cyclical") {
-    const std::int64_t lo = spec.min_batch_size > 0 ? spec.min_batch_size : base_batch;
-    CURVLAB_CHECK(spec.max_batch_size >= lo && spec.cycle_length > 0, ConfigError,
-                  "train.batch_schedule: a cyclical schedule needs max_batch_size >= min_batch_size and "
-                  "cycle_length > 0");
+const EnumNames<BatchScheduleKind>& batch_schedule_names() {
+  static const EnumNames<BatchScheduleKind> names = {
+      {BatchScheduleKind::kConstant, "constant"}, {BatchScheduleKind::kStep, "step"},
+      {BatchScheduleKind::kCyclical, "cyclical"}};
+  return names;
+}
+const EnumNames<ScheduleUnit>& schedule_unit_names() {
+  static const EnumNames<ScheduleUnit> names = {{ScheduleUnit::kEpochs, "epochs"}, {ScheduleUnit::kSteps, "steps"}};
+  return names;
+}
+const EnumNames<CycleShape>& cycle_shape_names() {
+  static const EnumNames<CycleShape> names = {{CycleShape::kSawtooth, "sawtooth"}, {CycleShape::kTriangular, "triangular"},
+                                              {CycleShape::kCosine, "cosine"}, {CycleShape::kSquare, "square"}};
+  return names;
+}
+
+namespace {
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
+
+BatchRuleViolation check_batch_schedule(const BatchScheduleOptions& b, std::int64_t base_batch) {
+  if (base_batch < 1) return {"batch_size", "train.batch_size must be >= 1"};
+  if (b.kind == BatchScheduleKind::kStep && b.milestones.empty()) {
+    return {"batch_schedule.kind",
+            "train.batch_schedule.kind = \"step\" needs train.batch_schedule.milestones, the progress "
+            "(in batch_schedule.unit) at which the batch is multiplied by gamma, e.g. milestones = [2, 4]"};
   }
+  for (std::size_t i = 1; i < b.milestones.size(); ++i) {
+    if (!(b.milestones[i] > b.milestones[i - 1])) {
+      return {"batch_schedule.milestones", "train.batch_schedule.milestones must be strictly increasing (got " +
+                                               number(b.milestones[i - 1]) + " then " + number(b.milestones[i]) + ")"};
+    }
+  }
+  if (b.kind == BatchScheduleKind::kCyclical) {
+    const std::int64_t lo = b.min_batch_size > 0 ? b.min_batch_size : base_batch;
+    if (b.max_batch_size == 0) {
+      return {"batch_schedule.kind",
+              "train.batch_schedule.kind = \"cyclical\" needs train.batch_schedule.max_batch_size, the "
+              "largest batch of a cycle (the smallest is min_batch_size, default train.batch_size)"};
+    }
+    if (b.max_batch_size < lo) {
+      return {"batch_schedule.max_batch_size",
+              "train.batch_schedule.max_batch_size (" + std::to_string(b.max_batch_size) +
+                  ") must be >= the smallest batch of a cycle (" + std::to_string(lo) +
+                  ", min_batch_size or train.batch_size)"};
+    }
+    if (!(b.cycle_length > 0)) return {"batch_schedule.cycle_length", "train.batch_schedule.cycle_length must be > 0"};
+    if (b.ensemble && !b.snapshots) {
+      return {"batch_schedule.ensemble",
+              "train.batch_schedule.ensemble = true evaluates the saved snapshots (a resumed run reloads "
+              "them): set train.batch_schedule.snapshots = true, or ensemble = false"};
+    }
+  }
+  return {};
+}
+
+BatchSchedule::BatchSchedule(const BatchScheduleOptions& spec, std::int64_t base_batch) : spec_(spec), base_(base_batch) {
+  const BatchRuleViolation v = check_batch_schedule(spec, base_batch);
+  CURVLAB_CHECK(v.key.empty(), ConfigError, "train." + v.key + ": " + v.message);
 }
 
 std::int64_t BatchSchedule::round(double b) const {
@@ -26,7 +81,7 @@ std::int64_t BatchSchedule::round(double b) const {
 }
 
 double BatchSchedule::clock(const Progress& p) const {
-  return spec_.unit == "steps" ? static_cast<double>(p.step) : p.epoch;
+  return spec_.unit == ScheduleUnit::kSteps ? static_cast<double>(p.step) : p.epoch;
 }
 
 std::int64_t BatchSchedule::cycle_at(const Progress& p) const {
@@ -41,12 +96,9 @@ bool BatchSchedule::cycle_ended(const Progress& before, const Progress& after) c
 
 std::int64_t BatchSchedule::batch_at(const Progress& p) const {
   const double c = clock(p);
-  if (spec_.kind == "constant") return base_;
-  if (spec_.kind == "step") {
-    double b = static_cast<double>(base_);
-    for (double m : spec_.milestones) {
-      if (c + 1e-9 >= m) b *= spec_.gamma;
-    }
+  if (spec_.kind == BatchScheduleKind::kConstant) return base_;
+  if (spec_.kind == BatchScheduleKind::kStep) {
+    double b = apply_milestones(static_cast<double>(base_), spec_.gamma, spec_.milestones, c);
     if (spec_.max_batch_size > 0) b = std::min(b, static_cast<double>(spec_.max_batch_size));
     return round(b);
   }
@@ -56,26 +108,20 @@ std::int64_t BatchSchedule::batch_at(const Progress& p) const {
   const double cycles = c / spec_.cycle_length + 1e-9;
   const double t = std::clamp(cycles - std::floor(cycles), 0.0, 1.0);
   double f = 0;
-  if (spec_.shape == "sawtooth") {
-    f = t;
-  } else if (spec_.shape == "triangular") {
-    f = 1.0 - std::fabs(2.0 * t - 1.0);
-  } else if (spec_.shape == "cosine") {
-    f = 0.5 * (1.0 - std::cos(M_PI * t));
-  } else if (spec_.shape == "square") {
-    f = t < 0.5 ? 0.0 : 1.0;
-  } else {
-    CURVLAB_THROW(ConfigError, "unknown train.batch_schedule.shape '" + spec_.shape +
-                                   "' (allowed: sawtooth, triangular, cosine, square)");
+  switch (spec_.shape) {
+    case CycleShape::kSawtooth: f = t; break;
+    case CycleShape::kTriangular: f = 1.0 - std::fabs(2.0 * t - 1.0); break;
+    case CycleShape::kCosine: f = 0.5 * (1.0 - std::cos(M_PI * t)); break;
+    case CycleShape::kSquare: f = t < 0.5 ? 0.0 : 1.0; break;
   }
   return round(lo + f * (hi - lo));
 }
 
 std::int64_t BatchSchedule::max_batch(double max_clock) const {
-  if (spec_.kind == "constant") return base_;
-  if (spec_.kind == "cyclical") return round(static_cast<double>(spec_.max_batch_size));
+  if (spec_.kind == BatchScheduleKind::kConstant) return base_;
+  if (spec_.kind == BatchScheduleKind::kCyclical) return round(static_cast<double>(spec_.max_batch_size));
   Progress p;
-  if (spec_.unit == "steps") {
+  if (spec_.unit == ScheduleUnit::kSteps) {
     p.step = static_cast<std::int64_t>(max_clock);
   } else {
     p.epoch = max_clock;

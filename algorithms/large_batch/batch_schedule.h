@@ -5,10 +5,45 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
-#include "jobs/job_spec.h"
+#include "base/enum_names.h"
 
 namespace curvlab {
+
+enum class BatchScheduleKind { kConstant, kStep, kCyclical };
+const EnumNames<BatchScheduleKind>& batch_schedule_names();  // "constant", "step", "cyclical"
+enum class ScheduleUnit { kEpochs, kSteps };
+const EnumNames<ScheduleUnit>& schedule_unit_names();        // "epochs", "steps"
+enum class CycleShape { kSawtooth, kTriangular, kCosine, kSquare };
+const EnumNames<CycleShape>& cycle_shape_names();            // "sawtooth", "triangular", "cosine", "square"
+
+// [train.batch_schedule]: the global batch size as a function of training progress (docs/large-batch.md).
+struct BatchScheduleOptions {
+  BatchScheduleKind kind = BatchScheduleKind::kConstant;
+  ScheduleUnit unit = ScheduleUnit::kEpochs;  // what milestones and cycle_length count
+  std::vector<double> milestones;          // step: progress at which the batch is multiplied by gamma
+  double gamma = 2.0;                      // step: batch multiplier at each milestone
+  std::int64_t min_batch_size = 0;         // cyclical: smallest batch (0 = the base batch)
+  std::int64_t max_batch_size = 0;         // cyclical: largest batch; step: cap (0 = no cap)
+  double cycle_length = 1.0;               // cyclical: length of one cycle in `unit`
+  CycleShape shape = CycleShape::kSawtooth;
+  std::int64_t multiple_of = 1;            // batch sizes are rounded to a multiple of this
+  bool couple_lr = false;                  // lr follows the batch via the lr scaling rule
+  bool snapshots = true;                   // cyclical: save the model at the end of every cycle
+  bool ensemble = true;                    // cyclical: evaluate the snapshot ensemble at every cycle end
+};
+
+// A broken rule of a batch schedule: the key (relative to [train], e.g. "batch_schedule.max_batch_size")
+// and what to change. The ONE place the schedule's rules live; the job parser points the message at
+// the key, BatchSchedule throws it as a ConfigError.
+struct BatchRuleViolation {
+  std::string key;
+  std::string message;
+};
+// The first broken rule for a schedule around `base_batch` (train.batch_size), or an empty key.
+BatchRuleViolation check_batch_schedule(const BatchScheduleOptions& options, std::int64_t base_batch);
 
 // Where a run is: `step` optimizer steps done, `epoch` = samples seen / training-set size.
 struct Progress {
@@ -18,8 +53,8 @@ struct Progress {
 
 class BatchSchedule {
  public:
-  // `base_batch` is train.batch_size. ConfigError for inconsistent settings (the parser checks them too).
-  BatchSchedule(const BatchScheduleSpec& spec, std::int64_t base_batch);
+  // `base_batch` is train.batch_size. ConfigError for settings check_batch_schedule rejects.
+  BatchSchedule(const BatchScheduleOptions& spec, std::int64_t base_batch);
 
   // The global batch size of the step that starts at `p`.
   std::int64_t batch_at(const Progress& p) const;
@@ -29,14 +64,14 @@ class BatchSchedule {
   std::int64_t cycle_at(const Progress& p) const;
   // Cyclical: true when a step that started at `before` and ended at `after` completed a cycle.
   bool cycle_ended(const Progress& before, const Progress& after) const;
-  bool cyclical() const { return spec_.kind == "cyclical"; }
+  bool cyclical() const { return spec_.kind == BatchScheduleKind::kCyclical; }
   // The largest batch the schedule can ask for within `max_clock` (for up-front checks).
   std::int64_t max_batch(double max_clock) const;
-  const BatchScheduleSpec& spec() const { return spec_; }
+  const BatchScheduleOptions& spec() const { return spec_; }
 
  private:
   std::int64_t round(double b) const;
-  BatchScheduleSpec spec_;
+  BatchScheduleOptions spec_;
   std::int64_t base_;
 };
 

@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "engine/checkpoint/state_io.h"
+#include "base/state_io.h"
 
 namespace curvlab {
 

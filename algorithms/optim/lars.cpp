@@ -3,11 +3,11 @@
 
 #include <torch/torch.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 
-Lars::Lars(const NamedParams& params, double lr, double momentum, double weight_decay, const LarsSpec& spec)
+Lars::Lars(const NamedParams& params, double lr, double momentum, double weight_decay, const LarsOptions& spec)
     : params_(params), lr_(lr), momentum_(momentum), weight_decay_(weight_decay), spec_(spec) {}
 
 void Lars::step() {

@@ -15,7 +15,7 @@ namespace curvlab {
 
 class Lars : public Optimizer {
  public:
-  Lars(const NamedParams& params, double lr, double momentum, double weight_decay, const LarsSpec& spec);
+  Lars(const NamedParams& params, double lr, double momentum, double weight_decay, const LarsOptions& spec);
   void step() override;
   void zero_grad() override;
   void set_lr(double lr) override { lr_ = lr; }
@@ -30,7 +30,7 @@ class Lars : public Optimizer {
  private:
   NamedParams params_;
   double lr_, momentum_, weight_decay_;
-  LarsSpec spec_;
+  LarsOptions spec_;
   std::map<std::string, torch::Tensor> momentum_buffers_;
   std::map<std::string, double> trust_;
   std::int64_t steps_ = 0;

@@ -3,7 +3,7 @@
 
 #include "algorithms/optim/lars.h"
 #include "algorithms/optim/sgd.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 
@@ -30,20 +30,21 @@ std::vector<std::pair<std::string, torch::Tensor>> read_momentum_buffers(const S
   return out;
 }
 
-const std::vector<std::string>& optimizer_names() {
-  static const std::vector<std::string> names = {"sgd", "kfac", "lars"};
+const EnumNames<OptimizerKind>& optimizer_names() {
+  static const EnumNames<OptimizerKind> names = {
+      {OptimizerKind::kSgd, "sgd"}, {OptimizerKind::kKfac, "kfac"}, {OptimizerKind::kLars, "lars"}};
   return names;
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const TrainSpec& spec, const NamedParams& params) {
-  // "kfac": the SGD step runs on gradients the trainer's KfacPreconditioner has preconditioned.
-  if (spec.optimizer == "sgd" || spec.optimizer == "kfac") {
-    return std::make_unique<Sgd>(params, spec.lr, spec.momentum, spec.dampening, spec.weight_decay, spec.nesterov);
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& o, const NamedParams& params) {
+  switch (o.kind) {
+    case OptimizerKind::kSgd:
+    case OptimizerKind::kKfac:  // the SGD step runs on gradients the K-FAC hook has preconditioned
+      return std::make_unique<Sgd>(params, o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov);
+    case OptimizerKind::kLars:
+      return std::make_unique<Lars>(params, o.lr, o.momentum, o.weight_decay, o.lars);
   }
-  if (spec.optimizer == "lars") {
-    return std::make_unique<Lars>(params, spec.lr, spec.momentum, spec.weight_decay, spec.lars);
-  }
-  CURVLAB_THROW(ConfigError, "unknown optimizer '" + spec.optimizer + "' (allowed: sgd, kfac, lars)");
+  CURVLAB_THROW(ConfigError, "unknown optimizer kind");
 }
 
 }  // namespace curvlab

@@ -1,4 +1,4 @@
-// The optimizer interface the trainer steps, and the factory that builds one from [train].
+// The optimizer interface the trainer steps, and the factory that builds one from its options.
 // Implementations keep PyTorch's semantics and save their state by parameter name.
 #pragma once
 
@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/checkpoint/state_io.h"
-#include "jobs/job_spec.h"
+#include "algorithms/optim/optimizer_options.h"
+#include "base/state_io.h"
 
 namespace curvlab {
 
@@ -33,8 +33,6 @@ std::int64_t read_optimizer_header(const StateReader& in, const std::string& pre
 std::vector<std::pair<std::string, torch::Tensor>> read_momentum_buffers(const StateReader& in, const std::string& prefix,
                                                                          const NamedParams& params);
 
-// Names accepted in [train] optimizer.
-const std::vector<std::string>& optimizer_names();
-std::unique_ptr<Optimizer> make_optimizer(const TrainSpec& spec, const NamedParams& params);
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options, const NamedParams& params);
 
 }  // namespace curvlab

@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -13,7 +13,7 @@
 //   uniform allocation: every free layer at the same bit width.
 //   HAWQ v1: layers ordered by lambda_i / n_i (more bits first) and the fine-tuning order by
 //     lambda_i * ||Q(W_i) - W_i||^2 at the allocated bits (largest first).
-// Not for: evaluating the quantized model (jobs/runners/hessian_runner.cpp does, with fake_quantize).
+// Not for: evaluating the quantized model (jobs/hessian/hessian_runner.cpp does, with fake_quantize).
 #pragma once
 
 #include <torch/types.h>

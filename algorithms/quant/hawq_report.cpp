@@ -11,7 +11,7 @@
 #include <tuple>
 #include <numeric>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
@@ -42,13 +42,11 @@ std::string bits_text(const Allocation& a) {
 }
 }  // namespace
 
-HawqReport run_hawq(const Net& model, const HessianReport& h, const QuantSpec& spec, const EvalFn& eval) {
+HawqReport run_hawq(const Net& model, const HessianReport& h, const QuantOptions& spec, const EvalFn& eval) {
   CURVLAB_CHECK(h.trace.has_value(), ConfigError, "HAWQ needs the per-layer traces: set hessian.trace = true");
   HawqOptions o;
   o.bits = spec.bits;
-  o.quantizer.granularity = spec.granularity;
-  o.quantizer.groups = spec.groups;
-  o.quantizer.percentile = spec.percentile;
+  o.quantizer = spec.quantizer;
   o.fix_first_last = spec.fix_first_last;
   o.fixed_bits = spec.fixed_bits;
 

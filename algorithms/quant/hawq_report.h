@@ -11,8 +11,8 @@
 
 #include "algorithms/hessian/analysis.h"
 #include "algorithms/quant/hawq.h"
-#include "engine/models/model.h"
-#include "jobs/job_spec.h"
+#include "algorithms/quant/quant_options.h"
+#include "base/net.h"
 
 namespace curvlab {
 
@@ -42,7 +42,7 @@ using EvalFn = std::function<std::pair<double, double>()>;
 
 // The quantized layers are the weights with >= 2 dimensions (Linear, Conv2d), in model order.
 // Leaves the model's weights as they were.
-HawqReport run_hawq(const Net& model, const HessianReport& hessian, const QuantSpec& spec, const EvalFn& eval);
+HawqReport run_hawq(const Net& model, const HessianReport& hessian, const QuantOptions& spec, const EvalFn& eval);
 void save_hawq_report(const HawqReport& r, StateWriter& w, const std::string& prefix);
 // A plain-text table of the evaluations (bits per layer, size, Omega, accuracy).
 std::string format_hawq_table(const HawqReport& r);

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
@@ -17,17 +17,23 @@ torch::Tensor row_ranges(const torch::Tensor& m, double percentile) {
 }
 }  // namespace
 
+const EnumNames<Granularity>& granularity_names() {
+  static const EnumNames<Granularity> names = {
+      {Granularity::kChannel, "channel"}, {Granularity::kGroup, "group"}, {Granularity::kTensor, "tensor"}};
+  return names;
+}
+
 torch::Tensor fake_quantize(const torch::Tensor& w, std::int64_t bits, const QuantizerOptions& o) {
   CURVLAB_CHECK(bits >= 2 && bits <= 16, ConfigError,
                 "quantization: bits must be in [2, 16] (got " + std::to_string(bits) + ")");
   const torch::Tensor x = w.detach().to(torch::kFloat64);
   const std::int64_t rows = x.dim() >= 2 ? x.size(0) : 1;
   torch::Tensor m;  // [R, K]: one range per row
-  if (o.granularity == "channel") {
+  if (o.granularity == Granularity::kChannel) {
     m = x.reshape({rows, -1});
-  } else if (o.granularity == "tensor") {
+  } else if (o.granularity == Granularity::kTensor) {
     m = x.reshape({1, -1});
-  } else if (o.granularity == "group") {
+  } else {  // Granularity::kGroup
     CURVLAB_CHECK(o.groups >= 1, ConfigError, "quantization: groups must be >= 1");
     const std::int64_t g = std::min(o.groups, rows);
     // G contiguous groups of rows (sizes differ by at most one), each flattened to one row.
@@ -43,9 +49,6 @@ torch::Tensor fake_quantize(const torch::Tensor& w, std::int64_t bits, const Qua
     const double q = std::pow(2.0, static_cast<double>(bits - 1)) - 1.0;
     const torch::Tensor s = torch::where(ranges > 0, ranges / q, torch::ones_like(ranges));
     return (torch::clamp(torch::round(r / s), -q, q) * s).reshape(w.sizes()).to(w.scalar_type());
-  } else {
-    CURVLAB_THROW(ConfigError, "quantization: unknown granularity '" + o.granularity +
-                                   "'; allowed: channel, group, tensor");
   }
   const double q = std::pow(2.0, static_cast<double>(bits - 1)) - 1.0;
   const torch::Tensor ranges = row_ranges(m, o.percentile);

@@ -11,13 +11,9 @@
 #include <cstdint>
 #include <string>
 
-namespace curvlab {
+#include "algorithms/quant/quant_options.h"
 
-struct QuantizerOptions {
-  std::string granularity = "channel";  // channel | group | tensor
-  std::int64_t groups = 4;              // granularity = group
-  double percentile = 100.0;            // in [50, 100]
-};
+namespace curvlab {
 
 // Q_b(W), same shape and dtype as w. ConfigError for bits < 2 or a bad granularity.
 torch::Tensor fake_quantize(const torch::Tensor& w, std::int64_t bits, const QuantizerOptions& options);

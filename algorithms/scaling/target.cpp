@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

@@ -1,53 +1,67 @@
-// Implementation of the lr schedules: warmup, constant, step, cosine.
+// Implementation of the lr schedules: warmup, constant, step, cosine; the scaling rules.
 #include "algorithms/schedules/lr_schedule.h"
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
-#include "engine/error.h"
+#include "algorithms/schedules/milestones.h"
+#include "base/error.h"
 
 namespace curvlab {
 
-double lr_at(const LrScheduleSpec& spec, double base_lr, double epoch, double total_epochs) {
-  if (spec.warmup_epochs > 0 && epoch < spec.warmup_epochs) {
-    const double t = epoch / spec.warmup_epochs;
-    return base_lr * (spec.warmup_start_factor + (1.0 - spec.warmup_start_factor) * t);
-  }
-  if (spec.kind == "constant") return base_lr;
-  if (spec.kind == "step") {
-    double lr = base_lr;
-    for (double m : spec.milestones) {
-      if (epoch >= m) lr *= spec.gamma;
-    }
-    return lr;
-  }
-  if (spec.kind == "cosine") {
-    const double span = total_epochs - spec.warmup_epochs;
-    if (span <= 0) return base_lr;
-    const double t = std::clamp((epoch - spec.warmup_epochs) / span, 0.0, 1.0);
-    return spec.min_lr + (base_lr - spec.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
-  }
-  CURVLAB_THROW(ConfigError, "unknown lr schedule '" + spec.kind + "' (allowed: constant, step, cosine)");
+const EnumNames<LrScheduleKind>& lr_schedule_names() {
+  static const EnumNames<LrScheduleKind> names = {
+      {LrScheduleKind::kConstant, "constant"}, {LrScheduleKind::kStep, "step"}, {LrScheduleKind::kCosine, "cosine"}};
+  return names;
 }
 
-double lr_scale_factor(const std::string& rule, std::int64_t batch, std::int64_t reference) {
+const EnumNames<LrScaling>& lr_scaling_names() {
+  static const EnumNames<LrScaling> names = {
+      {LrScaling::kNone, "none"}, {LrScaling::kLinear, "linear"}, {LrScaling::kSqrt, "sqrt"}};
+  return names;
+}
+
+double lr_at(const LrScheduleOptions& s, double base_lr, double epoch, double total_epochs) {
+  if (s.warmup_epochs > 0 && epoch < s.warmup_epochs) {
+    const double t = epoch / s.warmup_epochs;
+    return base_lr * (s.warmup_start_factor + (1.0 - s.warmup_start_factor) * t);
+  }
+  switch (s.kind) {
+    case LrScheduleKind::kConstant:
+      return base_lr;
+    case LrScheduleKind::kStep:
+      return apply_milestones(base_lr, s.gamma, s.milestones, epoch);
+    case LrScheduleKind::kCosine: {
+      const double span = total_epochs - s.warmup_epochs;
+      if (span <= 0) return base_lr;
+      const double t = std::clamp((epoch - s.warmup_epochs) / span, 0.0, 1.0);
+      return s.min_lr + (base_lr - s.min_lr) * 0.5 * (1.0 + std::cos(M_PI * t));
+    }
+  }
+  CURVLAB_THROW(ConfigError, "unknown lr schedule kind");
+}
+
+double lr_scale_factor(LrScaling rule, std::int64_t batch, std::int64_t reference) {
   CURVLAB_CHECK(batch >= 1 && reference >= 1, ConfigError,
                 "lr scaling needs batch sizes >= 1 (batch " + std::to_string(batch) + ", reference " +
                     std::to_string(reference) + ")");
   const double k = static_cast<double>(batch) / static_cast<double>(reference);
-  if (rule == "none") return 1.0;
-  if (rule == "linear") return k;
-  if (rule == "sqrt") return std::sqrt(k);
-  CURVLAB_THROW(ConfigError, "unknown train.lr_scaling '" + rule + "' (allowed: none, linear, sqrt)");
+  switch (rule) {
+    case LrScaling::kNone: return 1.0;
+    case LrScaling::kLinear: return k;
+    case LrScaling::kSqrt: return std::sqrt(k);
+  }
+  CURVLAB_THROW(ConfigError, "unknown lr scaling rule");
 }
 
-double train_lr_at(const TrainSpec& t, double epoch, double total_epochs, std::int64_t batch) {
-  const std::int64_t reference = t.reference_batch_size > 0 ? t.reference_batch_size : t.batch_size;
-  const std::int64_t b = t.batch_schedule.couple_lr ? batch : t.batch_size;
-  const double peak = t.lr * lr_scale_factor(t.lr_scaling, b, reference);
-  if (t.lr_scaling == "none") return lr_at(t.lr_schedule, peak, epoch, total_epochs);
-  LrScheduleSpec s = t.lr_schedule;
-  s.warmup_start_factor = t.lr / peak;  // the warmup starts at the reference lr
+double lr_at_step(const LrPlan& plan, double epoch, double total_epochs, std::int64_t batch) {
+  const std::int64_t reference = plan.reference_batch > 0 ? plan.reference_batch : plan.base_batch;
+  const std::int64_t b = plan.couple_lr ? batch : plan.base_batch;
+  const double peak = plan.lr * lr_scale_factor(plan.scaling, b, reference);
+  if (plan.scaling == LrScaling::kNone) return lr_at(plan.schedule, peak, epoch, total_epochs);
+  LrScheduleOptions s = plan.schedule;
+  s.warmup_start_factor = plan.lr / peak;  // the warmup starts at the reference lr
   return lr_at(s, peak, epoch, total_epochs);
 }
 

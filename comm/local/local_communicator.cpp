@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

@@ -20,7 +20,8 @@
 #include "comm/comm_thread.h"
 #include "comm/mpi/mpi_check.h"
 #include "comm/mpi/mpi_runtime.h"
-#include "engine/error.h"
+#include "comm/tensor_pack.h"
+#include "base/error.h"
 
 namespace curvlab {
 
@@ -192,37 +193,19 @@ WorkPtr MpiCommunicator::allreduce_async(std::vector<torch::Tensor> tensors, Red
       [this, tensors = std::move(tensors), op]() mutable {
         torch::NoGradGuard no_grad;
         // Groups by wire dtype, in first-appearance order (identical on every rank).
-        std::vector<std::pair<torch::ScalarType, std::vector<size_t>>> groups;
-        for (size_t i = 0; i < tensors.size(); ++i) {
-          auto wire = wire_dtype(tensors[i].scalar_type());
-          auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == wire; });
-          if (it == groups.end()) groups.push_back({wire, {i}});
-          else it->second.push_back(i);
-        }
-        for (auto& [wire, members] : groups) {
+        for (auto& [wire, members] : group_by_dtype(tensors, wire_dtype)) {
           auto& first = tensors[members.front()];
           if (members.size() == 1 && first.is_contiguous() && first.scalar_type() == wire) {
             allreduce_in_place(first.data_ptr(), first.numel(), wire, op, state_->comm);
             if (op == ReduceOp::kAverage) first.div_(size_);
             continue;
           }
-          int64_t total = 0;
-          for (size_t i : members) total += tensors[i].numel();
+          const int64_t total = total_numel(tensors, members);
           auto buf = state_->fusion_buffer(wire, total);
-          int64_t off = 0;
-          for (size_t i : members) {
-            auto& t = tensors[i];
-            buf.narrow(0, off, t.numel()).view(t.sizes()).copy_(t);
-            off += t.numel();
-          }
+          pack_into(tensors, members, buf);
           allreduce_in_place(buf.data_ptr(), total, wire, op, state_->comm);
           if (op == ReduceOp::kAverage) buf.div_(size_);
-          off = 0;
-          for (size_t i : members) {
-            auto& t = tensors[i];
-            t.copy_(buf.narrow(0, off, t.numel()).view(t.sizes()));
-            off += t.numel();
-          }
+          unpack_from(buf, tensors, members);
         }
       },
       what);

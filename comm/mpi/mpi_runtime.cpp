@@ -6,7 +6,7 @@
 #include <string>
 
 #include "comm/mpi/mpi_check.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace mpi_detail {

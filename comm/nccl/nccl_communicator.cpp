@@ -22,7 +22,8 @@
 #include <thread>
 
 #include "comm/nccl/nccl_check.h"
-#include "engine/error.h"
+#include "comm/tensor_pack.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace nccl_detail {
@@ -258,13 +259,7 @@ WorkPtr NcclCommunicator::allreduce_async(std::vector<torch::Tensor> tensors, Re
   for (const auto& t : tensors) check_reducible(t, op, device_, "allreduce");
   DeviceGuard guard(device_);
   torch::NoGradGuard no_grad;
-  std::vector<std::pair<torch::ScalarType, std::vector<size_t>>> groups;  // first-appearance order
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    auto dt = tensors[i].scalar_type();
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == dt; });
-    if (it == groups.end()) groups.push_back({dt, {i}});
-    else it->second.push_back(i);
-  }
+  const auto groups = group_by_dtype(tensors, [](torch::ScalarType t) { return t; });  // first-appearance order
   std::vector<torch::Tensor> buffers;  // what NCCL reduces in place, one per group
   std::vector<std::function<void()>> unpack;
   for (const auto& [dt, members] : groups) {
@@ -273,19 +268,11 @@ WorkPtr NcclCommunicator::allreduce_async(std::vector<torch::Tensor> tensors, Re
       buffers.push_back(first);
       continue;
     }
-    std::vector<torch::Tensor> flat;
-    for (size_t i : members) flat.push_back(tensors[i].reshape(-1));
-    auto packed = torch::cat(flat);
-    buffers.push_back(packed);
     std::vector<torch::Tensor> targets;
     for (size_t i : members) targets.push_back(tensors[i]);
-    unpack.push_back([packed, targets]() mutable {
-      int64_t off = 0;
-      for (auto& t : targets) {
-        t.copy_(packed.narrow(0, off, t.numel()).view(t.sizes()));
-        off += t.numel();
-      }
-    });
+    auto packed = pack(targets);
+    buffers.push_back(packed);
+    unpack.push_back([packed, targets]() mutable { curvlab::unpack(packed, targets); });
   }
   stream_wait_default(handles_->stream);
   CURVLAB_NCCL_CHECK(ncclGroupStart());

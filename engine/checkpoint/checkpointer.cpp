@@ -10,7 +10,7 @@
 #include <system_error>
 #include <utility>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace fs = std::filesystem;

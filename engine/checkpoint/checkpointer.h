@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/checkpoint/state_io.h"
+#include "base/state_io.h"
 
 namespace curvlab {
 

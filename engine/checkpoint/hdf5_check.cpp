@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

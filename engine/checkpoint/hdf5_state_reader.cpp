@@ -11,7 +11,7 @@
 #include "engine/checkpoint/hdf5_file_access.h"
 #include "engine/checkpoint/hdf5_strings.h"
 #include "engine/checkpoint/state_path.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "engine/checkpoint/hdf5_handle.h"
 #include "engine/checkpoint/state_checksum.h"
-#include "engine/checkpoint/state_io.h"
+#include "base/state_io.h"
 
 namespace curvlab {
 

@@ -8,7 +8,7 @@
 #include "engine/checkpoint/hdf5_dtype.h"
 #include "engine/checkpoint/hdf5_strings.h"
 #include "engine/checkpoint/state_path.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

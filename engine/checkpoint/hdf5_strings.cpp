@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "engine/checkpoint/hdf5_check.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

@@ -11,7 +11,7 @@
 #include "engine/checkpoint/hdf5_state_reader.h"
 #include "engine/checkpoint/state_checksum.h"
 #include "engine/checkpoint/state_file.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

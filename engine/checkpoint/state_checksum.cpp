@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

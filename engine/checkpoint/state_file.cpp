@@ -14,7 +14,7 @@
 #include "engine/checkpoint/hdf5_check.h"
 #include "engine/checkpoint/hdf5_file_access.h"
 #include "engine/checkpoint/hdf5_state_writer.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

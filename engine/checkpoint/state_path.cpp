@@ -1,7 +1,7 @@
 // Implementation of state path splitting and normalization.
 #include "engine/checkpoint/state_path.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

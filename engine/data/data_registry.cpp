@@ -6,7 +6,7 @@
 #include "engine/data/idx_reader.h"
 #include "engine/data/preprocess.h"
 #include "engine/data/synthetic.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
@@ -19,7 +19,7 @@ struct IdxFiles {
 
 bool is_idx(const std::string& name) { return name == "fashion-mnist" || name == "mnist"; }
 
-std::string root_of(const DataSpec& spec) {
+std::string root_of(const DataOptions& spec) {
   return spec.root.empty() ? default_data_root(spec.dataset) : spec.root;
 }
 
@@ -48,7 +48,7 @@ auto with_hint(const std::string& dataset, F&& f) -> decltype(f()) {
   }
 }
 
-IdxFiles find_idx_files(const DataSpec& spec) {
+IdxFiles find_idx_files(const DataOptions& spec) {
   const std::string root = root_of(spec);
   auto find = [&](const std::string& base) {
     const std::string p = find_idx_file(root, base);
@@ -60,7 +60,7 @@ IdxFiles find_idx_files(const DataSpec& spec) {
           find("t10k-labels-idx1-ubyte")};
 }
 
-std::string cifar_dir_checked(const DataSpec& spec) {
+std::string cifar_dir_checked(const DataOptions& spec) {
   const std::string root = root_of(spec);
   const std::string dir = cifar10_dir(root);
   CURVLAB_CHECK(!dir.empty(), IoError,
@@ -70,7 +70,7 @@ std::string cifar_dir_checked(const DataSpec& spec) {
 }
 
 // Number of samples a split keeps after its subset setting (ConfigError when it asks too many).
-std::int64_t subset_size(const DataSpec& spec, const char* key, std::int64_t subset, std::int64_t available) {
+std::int64_t subset_size(const DataOptions& spec, const char* key, std::int64_t subset, std::int64_t available) {
   CURVLAB_CHECK(subset >= 0, ConfigError, std::string("data.") + key + " must be >= 0 (0 = whole split)");
   CURVLAB_CHECK(subset <= available, ConfigError,
                 std::string("data.") + key + " = " + std::to_string(subset) + " exceeds the " +
@@ -126,7 +126,7 @@ std::string default_data_root(const std::string& dataset) {
   return "";
 }
 
-DatasetInfo probe_dataset(const DataSpec& spec) {
+DatasetInfo probe_dataset(const DataOptions& spec) {
   check_name(spec.dataset);
   DatasetInfo info;
   std::int64_t train_available = 0, test_available = 0;
@@ -168,7 +168,7 @@ DatasetInfo probe_dataset(const DataSpec& spec) {
   return info;
 }
 
-DataSplits load_data(const DataSpec& spec, std::uint64_t seed) {
+DataSplits load_data(const DataOptions& spec, std::uint64_t seed) {
   const DatasetInfo info = probe_dataset(spec);
   DataSplits out;
   out.sample_shape = info.sample_shape;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "jobs/job_spec.h"
+#include "engine/data/data_options.h"
 
 namespace curvlab {
 
@@ -43,8 +43,8 @@ const std::vector<std::string>& dataset_names();
 // The default root directory for a data set ("" for synthetic).
 std::string default_data_root(const std::string& dataset);
 // Reads only headers; throws ConfigError (unknown name) or IoError (missing/bad files, naming the file).
-DatasetInfo probe_dataset(const DataSpec& spec);
+DatasetInfo probe_dataset(const DataOptions& spec);
 // Loads both splits (train subset first N, normalization from the train split).
-DataSplits load_data(const DataSpec& spec, std::uint64_t seed);
+DataSplits load_data(const DataOptions& spec, std::uint64_t seed);
 
 }  // namespace curvlab

@@ -9,7 +9,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

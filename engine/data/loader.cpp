@@ -4,8 +4,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "engine/error.h"
-#include "engine/seeding.h"
+#include "base/error.h"
+#include "base/seeding.h"
 
 namespace curvlab {
 namespace {
@@ -83,7 +83,9 @@ void Loader::save_state(StateWriter& out, const std::string& prefix) const {
 }
 
 void Loader::load_state(const StateReader& in, const std::string& prefix) {
-  const std::int64_t size = in.read_int(join(prefix, "size"));
+  // Checkpoints written before the loader saved its size (curvlab 0.1 trainers) hold only
+  // epoch and position; they load unchecked.
+  const std::int64_t size = in.has(join(prefix, "size")) ? in.read_int(join(prefix, "size")) : data_.size();
   CURVLAB_CHECK(size == data_.size(), IoError,
                 "the checkpoint's loader state was written for a training split of " + std::to_string(size) +
                     " samples, this run has " + std::to_string(data_.size()) +

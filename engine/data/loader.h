@@ -15,7 +15,7 @@
 
 #include <cstdint>
 
-#include "engine/checkpoint/state_io.h"
+#include "base/state_io.h"
 #include "engine/data/dataset.h"
 
 namespace curvlab {

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "engine/error.h"
-#include "engine/seeding.h"
+#include "base/error.h"
+#include "base/seeding.h"
 
 namespace curvlab {
 namespace {
@@ -23,7 +23,7 @@ std::string shape_str(const std::vector<std::int64_t>& s) {
 
 }  // namespace
 
-void check_synthetic_spec(const DataSpec& spec) {
+void check_synthetic_spec(const DataOptions& spec) {
   const auto& s = spec.synthetic_shape;
   CURVLAB_CHECK(s.size() == 3 && s[0] > 0 && s[1] > 0 && s[2] > 0, ConfigError,
                 "data.synthetic_shape " + shape_str(s) + " must be 3 positive sizes [C, H, W], e.g. [1, 8, 8]");
@@ -34,7 +34,7 @@ void check_synthetic_spec(const DataSpec& spec) {
                 "data.synthetic_classes must be >= 2 (got " + std::to_string(spec.synthetic_classes) + ")");
 }
 
-SyntheticSplits make_synthetic(const DataSpec& spec, std::uint64_t seed) {
+SyntheticSplits make_synthetic(const DataOptions& spec, std::uint64_t seed) {
   check_synthetic_spec(spec);
   const auto& s = spec.synthetic_shape;
   const std::int64_t dim = s[0] * s[1] * s[2];

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "jobs/job_spec.h"
+#include "engine/data/data_options.h"
 
 namespace curvlab {
 
@@ -26,9 +26,9 @@ struct SyntheticSplits {
 
 // Builds synthetic_train / synthetic_test samples of shape synthetic_shape with synthetic_classes
 // classes. Throws ConfigError for a bad shape, size or class count.
-SyntheticSplits make_synthetic(const DataSpec& spec, std::uint64_t seed);
+SyntheticSplits make_synthetic(const DataOptions& spec, std::uint64_t seed);
 
 // Checks the synthetic settings of a spec (shape of 3 positive sizes, >= 1 sample, >= 2 classes).
-void check_synthetic_spec(const DataSpec& spec);
+void check_synthetic_spec(const DataOptions& spec);
 
 }  // namespace curvlab

@@ -1,7 +1,7 @@
 // The default small CNN.
 #include "engine/models/convnet.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

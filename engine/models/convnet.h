@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "engine/models/layers.h"
+#include "algorithms/kfac/capture_layers.h"
 #include "engine/models/model.h"
 
 namespace curvlab {

@@ -1,7 +1,7 @@
 // LeNet-5.
 #include "engine/models/lenet5.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 

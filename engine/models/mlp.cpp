@@ -1,7 +1,7 @@
 // The multilayer perceptron.
 #include "engine/models/mlp.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
@@ -13,19 +13,20 @@ torch::Tensor sigmoid(const torch::Tensor& x) { return torch::sigmoid(x); }
 
 }  // namespace
 
-const std::vector<std::string>& activation_names() {
-  static const std::vector<std::string> kNames = {"relu", "tanh", "gelu", "sigmoid"};
-  return kNames;
+const EnumNames<Activation>& activation_names() {
+  static const EnumNames<Activation> names = {{Activation::kRelu, "relu"}, {Activation::kTanh, "tanh"},
+                                              {Activation::kGelu, "gelu"}, {Activation::kSigmoid, "sigmoid"}};
+  return names;
 }
 
-MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& widths,
-                 const std::string& activation, std::int64_t num_classes) {
-  if (activation == "relu") activation_ = relu;
-  if (activation == "tanh") activation_ = tanh_act;
-  if (activation == "gelu") activation_ = gelu;
-  if (activation == "sigmoid") activation_ = sigmoid;
-  CURVLAB_CHECK(activation_ != nullptr, ConfigError,
-                "unknown model.activation \"" + activation + "\"; allowed: relu, tanh, gelu, sigmoid");
+MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& widths, Activation activation,
+                 std::int64_t num_classes) {
+  switch (activation) {
+    case Activation::kRelu: activation_ = relu; break;
+    case Activation::kTanh: activation_ = tanh_act; break;
+    case Activation::kGelu: activation_ = gelu; break;
+    case Activation::kSigmoid: activation_ = sigmoid; break;
+  }
   std::int64_t in = in_features;
   std::vector<std::int64_t> outs = widths;
   outs.push_back(num_classes);

@@ -6,15 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/layers.h"
+#include "algorithms/kfac/capture_layers.h"
 #include "engine/models/model.h"
 
 namespace curvlab {
 
 class MlpImpl : public NetImpl {
  public:
-  // activation: relu | tanh | gelu (exact, erf) | sigmoid; ConfigError otherwise.
-  MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& widths, const std::string& activation,
+  // activation: relu | tanh | gelu (exact, erf) | sigmoid.
+  MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& widths, Activation activation,
           std::int64_t num_classes);
   // x [B, C, H, W] (or [B, D]) -> logits [B, classes]
   torch::Tensor forward(torch::Tensor x) override;
@@ -24,7 +24,5 @@ class MlpImpl : public NetImpl {
   torch::Tensor (*activation_)(const torch::Tensor&) = nullptr;
 };
 
-// Names accepted in [model] activation.
-const std::vector<std::string>& activation_names();
 
 }  // namespace curvlab

@@ -1,5 +1,5 @@
 // The model registry: model names and make_model (input-shape checks, then the constructor).
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/models/convnet.h"
 #include "engine/models/lenet5.h"
 #include "engine/models/mlp.h"
@@ -14,7 +14,7 @@ const std::vector<std::string>& model_names() {
   return kNames;
 }
 
-Net make_model(const ModelSpec& spec, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes) {
+Net make_model(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes) {
   CURVLAB_CHECK(sample_shape.size() == 3 && sample_shape[0] > 0 && sample_shape[1] > 0 && sample_shape[2] > 0,
                 ConfigError, "make_model: the sample shape must be 3 positive sizes [C, H, W]");
   CURVLAB_CHECK(num_classes >= 1, ConfigError, "make_model: the number of classes must be >= 1");
@@ -33,7 +33,7 @@ Net make_model(const ModelSpec& spec, const std::vector<std::int64_t>& sample_sh
   CURVLAB_THROW(ConfigError, "unknown model.name \"" + name + "\"; allowed: " + list);
 }
 
-std::string model_spec_string(const ModelSpec& spec, const std::vector<std::int64_t>& sample_shape,
+std::string model_spec_string(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape,
                               std::int64_t num_classes) {
   std::string s = spec.name;
   for (std::int64_t d : sample_shape) s += ":" + std::to_string(d);
@@ -41,7 +41,7 @@ std::string model_spec_string(const ModelSpec& spec, const std::vector<std::int6
   if (spec.name == "mlp") {
     std::string widths;
     for (std::int64_t w : spec.widths) widths += (widths.empty() ? "" : "x") + std::to_string(w);
-    s += ":" + (widths.empty() ? std::string("-") : widths) + ":" + spec.activation;
+    s += ":" + (widths.empty() ? std::string("-") : widths) + ":" + activation_names().name(spec.activation);
   }
   return s;
 }

@@ -3,7 +3,7 @@
 
 #include <torch/nn/init.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

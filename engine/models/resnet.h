@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/models/batchnorm.h"
-#include "engine/models/layers.h"
+#include "algorithms/kfac/capture_layers.h"
 #include "engine/models/model.h"
 
 namespace curvlab {

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "algorithms/scaling/study.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/report/report_plots.h"
 #include "jobs/report/report_tables.h"
 #include "jobs/report/run_report.h"

@@ -5,8 +5,8 @@
 #include <map>
 #include <sstream>
 
-#include "engine/run_dir.h"
-#include "jobs/report/gnuplot_script.h"
+#include "base/run_dir.h"
+#include "base/gnuplot_script.h"
 
 namespace curvlab {
 namespace {

@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "engine/run_dir.h"
+#include "base/run_dir.h"
 
 namespace curvlab {
 

@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "algorithms/scaling/study.h"
-#include "engine/error.h"
-#include "engine/run_dir.h"
+#include "base/error.h"
+#include "base/run_dir.h"
 #include "jobs/job_parser.h"
-#include "jobs/report/gnuplot_script.h"
+#include "base/gnuplot_script.h"
 #include "jobs/report/metrics_csv.h"
 #include "jobs/report/report_tables.h"
 #include "jobs/report/sweep_reader.h"

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/job_parser.h"
 #include "jobs/report/metrics_csv.h"
 
@@ -125,7 +125,7 @@ SweepData read_sweep(const std::string& dir, const Target& override_target) {
     }
     RunOutcome r;
     r.id = row.id;
-    r.optimizer = spec.train.optimizer;
+    r.optimizer = optimizer_names().name(spec.train.optimizer);
     r.batch_size = spec.train.batch_size;
     for (std::size_t k = 0; k < data.swept_keys.size(); ++k) {
       const std::string& key = data.swept_keys[k];

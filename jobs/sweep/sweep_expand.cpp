@@ -11,8 +11,9 @@
 #include <map>
 #include <set>
 
-#include "engine/error.h"
-#include "engine/run_dir.h"
+#include "base/error.h"
+#include "base/seeding.h"
+#include "base/run_dir.h"
 #include "jobs/job_parser.h"
 #include "jobs/overrides.h"
 #include "jobs/section_reader.h"
@@ -21,19 +22,6 @@
 namespace curvlab {
 namespace fs = std::filesystem;
 namespace {
-
-// SplitMix64: a small, fully specified generator, so the same seed draws the same values on every
-// platform and standard library (std:: distributions are implementation-defined).
-struct SplitMix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-};
 
 // A drawn number rounded to 4 significant digits, as a TOML float literal ("0.01234").
 std::string rounded_literal(double v) {
@@ -54,10 +42,6 @@ void erase_key(toml::table& root, const std::string& dotted) {
   if (t != nullptr) t->erase(parts.back());
 }
 
-std::int64_t integer_at(const toml::table& root, const std::string& dotted, std::int64_t fallback) {
-  const auto v = toml::node_view<const toml::node>(root).at_path(dotted).value<std::int64_t>();
-  return v ? *v : fallback;
-}
 
 std::string id_of(toml::table table) {
   erase_key(table, "job.name");
@@ -97,14 +81,6 @@ bool is_job_key(const std::string& dotted) {
 
 }  // namespace
 
-std::uint64_t fnv1a64(const std::string& text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 std::string sweep_run_id(const std::string& resolved_job_text) {
   return id_of(toml::parse(std::string_view(resolved_job_text), std::string_view("<resolved job>")));
@@ -149,7 +125,7 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
   std::vector<std::vector<std::pair<std::string, std::string>>> draws = {{}};
   if (s.random_samples > 0) {
     draws.clear();
-    SplitMix64 rng{s.random_seed};
+    SplitMix64 rng(s.random_seed);
     for (std::int64_t i = 0; i < s.random_samples; ++i) {
       std::vector<std::pair<std::string, std::string>> draw;
       for (const SweepRandomKey& r : s.random) {
@@ -182,10 +158,15 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
       run.values.insert(run.values.end(), draw.begin(), draw.end());
       toml::table t = base;
       for (const auto& [key, literal] : run.values) set_key(t, key, literal);
-      run.batch_size = integer_at(t, "train.batch_size", TrainSpec{}.batch_size);
       if (s.budget_steps > 0) {
         std::int64_t steps = s.budget_steps;
         if (s.budget_scaling == "linear") {
+          // The run's batch size as the parser resolves it (swept, set in the file, or the default).
+          try {
+            run.batch_size = parse_job_text(toml_document(t), spec.source_path).train.batch_size;
+          } catch (const ConfigError& e) {
+            run_error(spec, run, spec.source_path, e.what());
+          }
           steps = std::max<std::int64_t>(1, (s.budget_steps * s.budget_reference_batch + run.batch_size - 1) /
                                                 std::max<std::int64_t>(1, run.batch_size));
         }
@@ -213,10 +194,11 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
       run.job_text = "# Run " + run.id + " of the sweep " + fs::path(spec.source_path).filename().string() +
                      " (written by curvlab; see " +
                      "docs/sweeps.md)\n# " + describe_values(run) + "\n\n" + toml_document(t);
-      try {
-        const JobSpec resolved = parse_job_text(run.job_text, run.job_file);
-        run.steps = resolved.train.steps;
-        run.epochs = resolved.train.epochs;
+      try {  // the one parse of the run's text: runners use run.spec
+        run.spec = std::make_shared<const JobSpec>(parse_job_text(run.job_text, run.job_file));
+        run.batch_size = run.spec->train.batch_size;
+        run.steps = run.spec->train.steps;
+        run.epochs = run.spec->train.epochs;
       } catch (const ConfigError& e) {
         run_error(spec, run, run.job_file, e.what());
       }
@@ -229,7 +211,7 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
 void check_sweep_resources(const SweepPlan& plan) {
   for (const SweepRun& run : plan.runs) {
     try {
-      check_job_resources(parse_job_text(run.job_text, run.job_file));
+      check_job_resources(*run.spec);
     } catch (const ConfigError& e) {
       CURVLAB_THROW(ConfigError, "sweep run " + run.id + " (" + describe_values(run) + "): " + e.what());
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,7 @@ struct SweepRun {
   std::int64_t batch_size = 0;                             // resolved train.batch_size
   std::int64_t steps = 0;                                  // resolved train.steps (0: epochs apply)
   std::int64_t epochs = 0;                                 // resolved train.epochs
+  std::shared_ptr<const JobSpec> spec;                     // job_text, parsed (once, by expand_sweep)
 };
 
 struct SweepPlan {
@@ -50,9 +52,6 @@ std::string sweep_run_id(const std::string& resolved_job_text);
 // The checks that need the disk (data files, batch size vs data set size: check_job_resources)
 // for every run; a ConfigError names the run's id and values.
 void check_sweep_resources(const SweepPlan& plan);
-
-// 64-bit FNV-1a of `text`.
-std::uint64_t fnv1a64(const std::string& text);
 
 // Names inside a sweep directory.
 constexpr const char* kSweepFileName = "sweep.toml";

@@ -9,11 +9,11 @@
 #include "cluster/launch_context.h"
 #include "cluster/stop_signals.h"
 #include "comm/mpi/mpi_runtime.h"
-#include "engine/error.h"
-#include "engine/run_dir.h"
+#include "base/error.h"
+#include "base/run_dir.h"
 #include "jobs/job_parser.h"
-#include "jobs/runners/run_failure.h"
-#include "jobs/runners/runner.h"
+#include "jobs/run/run_failure.h"
+#include "jobs/job_kinds.h"
 #include "jobs/sweep/sweep_expand.h"
 #include "jobs/sweep/sweep_status.h"
 
@@ -101,7 +101,7 @@ int run_sweep(const JobSpec& spec, const std::vector<std::string>& overrides, co
       std::fprintf(stderr, "curvlab: sweep run %zu/%zu %s: %s\n", i + 1, plan.runs.size(), run.id.c_str(),
                    describe_values(run).c_str());
     }
-    const JobSpec run_spec = parse_job_text(run.job_text, run.job_file);
+    const JobSpec& run_spec = *run.spec;
     RunOptions run_options;
     run_options.quiet = options.quiet;
     run_options.divergence_ends_run_only = true;

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/did_you_mean.h"
 #include "jobs/job_parser.h"
 #include "jobs/toml_text.h"

@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/job_parser.h"
 #include "jobs/sweep/sweep_expand.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/job_parser.h"
 
 namespace curvlab {
@@ -23,7 +23,7 @@ std::string error_of(const std::string& text, const std::vector<std::string>& ov
   return "<parsed without error>";
 }
 
-TEST(ClusterSpec, DefaultsWhenAbsent) {
+TEST(ClusterOptions, DefaultsWhenAbsent) {
   const JobSpec spec = parse_job_text(kJob, "job.toml");
   EXPECT_EQ(spec.cluster.nodes, 1);
   EXPECT_EQ(spec.cluster.tasks_per_node, 1);
@@ -36,7 +36,7 @@ TEST(ClusterSpec, DefaultsWhenAbsent) {
   EXPECT_TRUE(spec.cluster.sbatch.empty());
 }
 
-TEST(ClusterSpec, FullSection) {
+TEST(ClusterOptions, FullSection) {
   const JobSpec spec = parse_job_text(kJob +
                                           "[cluster]\nnodes = 4\ntasks_per_node = 8\ngpus_per_node = 8\n"
                                           "cpus_per_task = 6\ntime = \"2-00:00:00\"\npartition = \"gpu\"\n"
@@ -48,7 +48,7 @@ TEST(ClusterSpec, FullSection) {
                                           "sbatch = [\"--exclusive\", \"--constraint=a100\"]\n"
                                           "executable = \"/opt/curvlab/bin/curvlab\"\n",
                                       "job.toml");
-  const ClusterSpec& c = spec.cluster;
+  const ClusterOptions& c = spec.cluster;
   EXPECT_EQ(c.nodes, 4);
   EXPECT_EQ(c.tasks_per_node, 8);
   EXPECT_EQ(c.gpus_per_node, 8);
@@ -69,7 +69,7 @@ TEST(ClusterSpec, FullSection) {
   EXPECT_EQ(c.executable, "/opt/curvlab/bin/curvlab");
 }
 
-TEST(ClusterSpec, OverridesFromTheCommandLine) {
+TEST(ClusterOptions, OverridesFromTheCommandLine) {
   // `curvlab submit --nodes 2 --time 00:30:00` becomes these --set overrides.
   const JobSpec spec = parse_job_text(kJob + "[cluster]\nnodes = 4\n", "job.toml",
                                       {"cluster.nodes=2", "cluster.time=00:30:00", "cluster.partition=debug"});
@@ -85,7 +85,7 @@ struct BadCluster {
   std::vector<std::string> expected;
 };
 
-TEST(ClusterSpec, BadValues) {
+TEST(ClusterOptions, BadValues) {
   const std::vector<BadCluster> cases = {
       {"NodesZero", "nodes = 0\n", {}, {"job.toml:4:9:", "cluster.nodes", ">= 1", "got 0"}},
       {"TasksString", "tasks_per_node = \"8\"\n", {}, {"job.toml:4:", "cluster.tasks_per_node", "integer"}},

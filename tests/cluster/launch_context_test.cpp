@@ -7,7 +7,7 @@
 #include <map>
 #include <optional>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "comm/mpi/mpi_communicator.h"
 #include "comm/mpi/mpi_runtime.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <chrono>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
@@ -16,8 +16,8 @@ LaunchContext launched(int size) {
   return l;
 }
 
-CommSpec spec(const std::string& backend) {
-  CommSpec s;
+CommOptions spec(const std::string& backend) {
+  CommOptions s;
   s.backend = backend;
   return s;
 }

@@ -10,7 +10,7 @@
 #include "cluster/launch_context.h"
 #include "comm/factory.h"
 #include "comm/mpi/mpi_communicator.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "mpi_test_world.h"
 
 namespace curvlab {
@@ -222,7 +222,7 @@ TEST(MpiCollectives, InvalidCallsFailBeforeAnyCommunication) {
 
 TEST(MpiCollectives, FactoryChoosesMpiUnderALauncher) {
   auto launch = detect_launch_context();
-  CommSpec spec;
+  CommOptions spec;
   auto comm = make_communicator(spec, launch, /*cuda_model=*/false);
   EXPECT_EQ(comm->backend(), world()->size() > 1 ? "mpi" : "local");
   EXPECT_EQ(process_rank(), world()->rank());

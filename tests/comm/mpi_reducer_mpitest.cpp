@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "comm/reducer.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "mpi_test_world.h"
 
 namespace curvlab {

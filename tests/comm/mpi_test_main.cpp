@@ -10,7 +10,7 @@
 
 #include "comm/mpi/mpi_communicator.h"
 #include "comm/mpi/mpi_runtime.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "mpi_test_world.h"
 
 namespace curvlab {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "comm/local/local_communicator.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

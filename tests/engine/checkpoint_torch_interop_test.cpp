@@ -79,7 +79,7 @@ void check_interop(const std::string& name, const std::string& body) {
 }  // namespace
 
 TEST(CheckpointTorchInterop, ConvNetOnFashionMnist) {
-  DataSpec d;
+  DataOptions d;
   if (!fs::exists(default_data_root(d.dataset))) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   check_interop("convnet",
                 "[data]\ndataset = \"fashion-mnist\"\ntrain_subset = 512\ntest_subset = 64\n"

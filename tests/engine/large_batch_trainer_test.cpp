@@ -15,7 +15,7 @@
 #include "engine/data/dataset.h"
 #include "engine/data/loader.h"
 #include "engine/models/model.h"
-#include "engine/seeding.h"
+#include "base/seeding.h"
 #include "engine/run_files.h"
 #include "engine/trainer.h"
 #include "jobs/job_parser.h"

@@ -7,7 +7,7 @@
 
 #include "comm/local/local_communicator.h"
 #include "engine/checkpoint/checkpointer.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/run_files.h"
 #include "engine/trainer.h"
 #include "jobs/job_parser.h"

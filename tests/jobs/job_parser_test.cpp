@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/did_you_mean.h"
 #include "jobs/job_parser.h"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "engine/data/dataset.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/job_parser.h"
 #include "jobs/job_resources.h"
 

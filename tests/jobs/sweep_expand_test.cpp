@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/job_parser.h"
 #include "jobs/sweep/sweep_expand.h"
 #include "jobs/sweep/sweep_status.h"

@@ -10,7 +10,7 @@
 #include "algorithms/hessian/hutchinson.h"
 #include "algorithms/hessian/hvp.h"
 #include "algorithms/hessian/slq.h"
-#include "engine/seeding.h"
+#include "base/seeding.h"
 #include "algorithms/hessian/tiny_problem.h"
 
 namespace curvlab {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/job_parser.h"
 
 namespace curvlab {

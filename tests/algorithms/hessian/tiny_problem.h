@@ -19,7 +19,7 @@ struct TinyProblem {
 
 inline Net make_tiny_model(std::uint64_t seed) {
   torch::manual_seed(seed);
-  ModelSpec spec;
+  ModelOptions spec;
   spec.name = "mlp";
   spec.widths = {8, 6};
   spec.activation = "tanh";

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "comm/local/local_communicator.h"
-#include "engine/run_dir.h"
+#include "base/run_dir.h"
 #include "engine/trainer.h"
 #include "jobs/job_parser.h"
 

@@ -14,7 +14,7 @@
 #include "comm/local/local_communicator.h"
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/models/model.h"
-#include "engine/run_dir.h"
+#include "base/run_dir.h"
 #include "engine/trainer.h"
 #include "jobs/job_parser.h"
 #include "mpi_test_world.h"
@@ -108,11 +108,11 @@ INSTANTIATE_TEST_SUITE_P(Methods, KfacMpi, ::testing::Values("eigen", "inverse")
 
 TEST(KfacMpiAssignment, EveryRankAgreesAndLoadIsBalanced) {
   auto world = testing_mpi::world();
-  ModelSpec ms;
+  ModelOptions ms;
   ms.name = "resnet32";
   torch::manual_seed(0);
   Net model = make_model(ms, {3, 32, 32}, 10);
-  KfacSpec ks;
+  KfacOptions ks;
   ks.grad_worker_fraction = 0.5;
   KfacPreconditioner kfac(ks, *model, world);
   const auto& as = kfac.assignment();

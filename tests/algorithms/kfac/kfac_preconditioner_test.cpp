@@ -33,8 +33,8 @@ struct TinyNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(TinyNet);
 
-KfacSpec spec_for(const std::string& method) {
-  KfacSpec s;
+KfacOptions spec_for(const std::string& method) {
+  KfacOptions s;
   s.method = method;
   s.damping = 0.01;
   s.factor_decay = 0.9;
@@ -107,7 +107,7 @@ TEST_P(KfacPreconditionDense, MatchesKroneckerSolve) {
   torch::manual_seed(5);
   TinyNet net;
   net->to(torch::kFloat64);
-  const KfacSpec spec = spec_for(method);
+  const KfacOptions spec = spec_for(method);
   KfacPreconditioner kfac(spec, *net, std::make_shared<LocalCommunicator>());
   ASSERT_EQ(kfac.blocks().size(), 3u);  // conv group 0, conv group 1, fc
 
@@ -148,7 +148,7 @@ TEST(KfacPreconditioner, KlClipScalesEveryBlock) {
     torch::NoGradGuard ng;
     for (size_t i = 0; i < net->parameters().size(); ++i) twin->parameters()[i].copy_(net->parameters()[i]);
   }
-  KfacSpec clipped = spec_for("eigen"), plain = spec_for("eigen");
+  KfacOptions clipped = spec_for("eigen"), plain = spec_for("eigen");
   clipped.kl_clip = 1e-6;
   KfacPreconditioner kc(clipped, *net, std::make_shared<LocalCommunicator>());
   KfacPreconditioner kp(plain, *twin, std::make_shared<LocalCommunicator>());
@@ -180,7 +180,7 @@ TEST(KfacPreconditioner, UpdateFrequenciesAndDampingSchedule) {
   torch::manual_seed(7);
   TinyNet net;
   net->to(torch::kFloat64);
-  KfacSpec spec = spec_for("inverse");
+  KfacOptions spec = spec_for("inverse");
   spec.factor_update_freq = 2;
   spec.inv_update_freq = 3;
   spec.damping_milestones = {1.0, 2.0};

@@ -11,7 +11,7 @@
 #include "algorithms/kfac/kfac_preconditioner.h"
 #include "comm/local/local_communicator.h"
 #include "engine/checkpoint/checkpointer.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/trainer.h"
 #include "jobs/job_parser.h"
 

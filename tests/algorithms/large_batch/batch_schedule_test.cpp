@@ -13,8 +13,8 @@
 using namespace curvlab;
 
 namespace {
-BatchScheduleSpec cyclical(const std::string& shape, std::int64_t lo, std::int64_t hi, double len) {
-  BatchScheduleSpec s;
+BatchScheduleOptions cyclical(const std::string& shape, std::int64_t lo, std::int64_t hi, double len) {
+  BatchScheduleOptions s;
   s.kind = "cyclical";
   s.shape = shape;
   s.min_batch_size = lo;
@@ -28,14 +28,14 @@ std::int64_t at_epoch(const BatchSchedule& s, double epoch) { return s.batch_at(
 }  // namespace
 
 TEST(BatchSchedule, ConstantIsTheBatchSize) {
-  BatchSchedule s(BatchScheduleSpec{}, 96);
+  BatchSchedule s(BatchScheduleOptions{}, 96);
   EXPECT_EQ(at_epoch(s, 0.0), 96);
   EXPECT_EQ(at_epoch(s, 7.3), 96);
   EXPECT_FALSE(s.cycle_ended({0, 0.0}, {1, 5.0}));
 }
 
 TEST(BatchSchedule, StepIncreaseAtEpochMilestonesWithCap) {
-  BatchScheduleSpec spec;
+  BatchScheduleOptions spec;
   spec.kind = "step";
   spec.milestones = {2, 4, 6};
   spec.gamma = 5;
@@ -79,7 +79,7 @@ TEST(BatchSchedule, CyclicalShapesAtKnownPhases) {
 }
 
 TEST(BatchSchedule, RoundsToMultiplesAndDefaultsMinToBatchSize) {
-  BatchScheduleSpec spec = cyclical("sawtooth", 0, 200, 3);
+  BatchScheduleOptions spec = cyclical("sawtooth", 0, 200, 3);
   spec.multiple_of = 16;
   BatchSchedule s(spec, 50);         // min = train.batch_size = 50 -> 48
   EXPECT_EQ(at_step(s, 0), 48);
@@ -89,7 +89,7 @@ TEST(BatchSchedule, RoundsToMultiplesAndDefaultsMinToBatchSize) {
 }
 
 TEST(BatchSchedule, CycleEndsAndIndexesInEpochs) {
-  BatchScheduleSpec spec = cyclical("sawtooth", 32, 64, 1.5);
+  BatchScheduleOptions spec = cyclical("sawtooth", 32, 64, 1.5);
   spec.unit = "epochs";
   BatchSchedule s(spec, 32);
   EXPECT_EQ(s.cycle_at({0, 1.4}), 0);
@@ -108,7 +108,7 @@ TEST(BatchSchedule, PlannedStepsMatchTheLoader) {
   data.targets = torch::zeros({1000}, torch::kInt64);
   for (bool drop_last : {false, true}) {
     for (const std::string unit : {"epochs", "steps"}) {
-      BatchScheduleSpec spec = cyclical("triangular", 50, 300, unit == "steps" ? 7.0 : 0.8);
+      BatchScheduleOptions spec = cyclical("triangular", 50, 300, unit == "steps" ? 7.0 : 0.8);
       spec.unit = unit;
       BatchSchedule s(spec, 50);
       const std::int64_t steps = plan_steps_for_epochs(s, 1000, drop_last, 3.0);

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "algorithms/optim/lars.h"
-#include "engine/checkpoint/state_io.h"
+#include "base/state_io.h"
 
 using namespace curvlab;
 
@@ -34,7 +34,7 @@ TEST(Lars, MatchesTheFormulaOverThreeSteps) {
   auto w = torch::randn({4, 3}, torch::kFloat64).requires_grad_(false);
   auto bias = torch::randn({4}, torch::kFloat64);
   NamedParams params = {{"fc.weight", w}, {"fc.bias", bias}};
-  LarsSpec spec;
+  LarsOptions spec;
   spec.trust_coefficient = 0.02;
   spec.eps = 1e-9;
   const double lr = 0.5, momentum = 0.9, wd = 1e-2;
@@ -80,7 +80,7 @@ TEST(Lars, MatchesTheFormulaOverThreeSteps) {
 
 TEST(Lars, IncludesOneDimensionalParametersWhenAsked) {
   auto bias = torch::ones({5}, torch::kFloat64);
-  LarsSpec spec;
+  LarsOptions spec;
   spec.exclude_bias_and_norm = false;
   Lars opt({{"b", bias}}, 1.0, 0.0, 0.0, spec);
   bias.mutable_grad() = torch::full({5}, 2.0, torch::kFloat64);

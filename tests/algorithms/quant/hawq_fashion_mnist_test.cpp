@@ -23,12 +23,12 @@ TEST(HawqFashionMnist, BudgetAllocationBeatsReverseAllocation) {
     GTEST_SKIP() << "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)";
   }
   torch::set_num_threads(1);
-  DataSpec ds;
+  DataOptions ds;
   ds.train_subset = 6000;
   ds.test_subset = 2000;
   const DataSplits data = load_data(ds, 0);
   torch::manual_seed(0);
-  ModelSpec ms;
+  ModelOptions ms;
   ms.name = "mlp";
   ms.widths = {128, 128, 128, 128};  // three equal middle layers: any permutation has the same size
   Net model = make_model(ms, data.sample_shape, data.num_classes);
@@ -47,7 +47,7 @@ TEST(HawqFashionMnist, BudgetAllocationBeatsReverseAllocation) {
     }
   }
   HvpOperator op(model, data.train.inputs.slice(0, 0, 1000), data.train.targets.slice(0, 0, 1000), 1000, nullptr, {});
-  HessianSpec hs;
+  HessianOptions hs;
   hs.eigenvalues = false;
   hs.density = false;
   hs.trace_tol = 0;
@@ -63,7 +63,7 @@ TEST(HawqFashionMnist, BudgetAllocationBeatsReverseAllocation) {
     const double acc = logits.argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
     return std::make_pair(loss, acc);
   };
-  QuantSpec qs;
+  QuantOptions qs;
   std::vector<std::int64_t> numel;
   for (const auto& p : model->named_parameters()) {
     if (p.value().dim() >= 2) numel.push_back(p.value().numel());

@@ -8,7 +8,7 @@
 
 #include "algorithms/quant/hawq.h"
 #include "algorithms/quant/pareto.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "algorithms/quant/quantizer.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "engine/models/model.h"
-#include "engine/version.h"
+#include "base/version.h"
 #include "jobs/job_parser.h"
 
 int main() {

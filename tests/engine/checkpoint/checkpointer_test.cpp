@@ -7,7 +7,7 @@
 
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/checkpoint/hdf5_state_reader.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "tests/engine/checkpoint/checkpoint_test_util.h"
 
 namespace curvlab {

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "engine/data/data_test_files.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
@@ -27,8 +27,8 @@ std::string error_of(F&& f) {
   return "";
 }
 
-DataSpec spec_for(const std::string& dataset, const std::string& root) {
-  DataSpec s;
+DataOptions spec_for(const std::string& dataset, const std::string& root) {
+  DataOptions s;
   s.dataset = dataset;
   s.root = root;
   return s;
@@ -73,7 +73,7 @@ TEST(DataRegistry, BadHeaderAndCountMismatchAreIoErrors) {
 TEST(DataRegistry, ProbeAndSubsets) {
   TempDir dir;
   testing::write_mnist_like(dir.path(), 30, 12, 6, 5, false);
-  DataSpec s = spec_for("mnist", dir.path());
+  DataOptions s = spec_for("mnist", dir.path());
   DatasetInfo info = probe_dataset(s);
   EXPECT_EQ(info.train_size, 30);
   EXPECT_EQ(info.test_size, 12);
@@ -96,7 +96,7 @@ TEST(DataRegistry, LoadScalesAndNormalizesFromTrainSubset) {
   TempDir dir;
   const std::uint32_t n_train = 30, n_test = 12, h = 6, w = 5, sub = 17;
   testing::write_mnist_like(dir.path(), n_train, n_test, h, w, true);
-  DataSpec s = spec_for("mnist", dir.path());
+  DataOptions s = spec_for("mnist", dir.path());
   s.train_subset = sub;
   DataSplits d = load_data(s, 0);
   ASSERT_EQ(d.train.inputs.sizes(), (std::vector<std::int64_t>{sub, 1, h, w}));
@@ -143,7 +143,7 @@ TEST(DataRegistry, Cifar10FromSubfolderWithPerChannelStats) {
     testing::write_bytes(sub + "/data_batch_" + std::to_string(i) + ".bin", testing::cifar_records(2, i), false);
   }
   testing::write_bytes(sub + "/test_batch.bin", testing::cifar_records(3, 9), false);
-  DataSpec s = spec_for("cifar10", dir.path());
+  DataOptions s = spec_for("cifar10", dir.path());
   DatasetInfo info = probe_dataset(s);
   EXPECT_EQ(info.train_size, 10);
   EXPECT_EQ(info.test_size, 3);
@@ -164,7 +164,7 @@ TEST(DataRegistry, Cifar10FromSubfolderWithPerChannelStats) {
 }
 
 TEST(DataRegistry, SyntheticIsDeterministicAndLabelledByTeacher) {
-  DataSpec s = spec_for("synthetic", "");
+  DataOptions s = spec_for("synthetic", "");
   s.synthetic_train = 400;
   s.synthetic_test = 100;
   s.synthetic_shape = {2, 3, 4};
@@ -199,7 +199,7 @@ TEST(DataRegistry, RealFashionMnist) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz")) {
     GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
-  DataSpec s;  // defaults: fashion-mnist at its default root
+  DataOptions s;  // defaults: fashion-mnist at its default root
   DatasetInfo info = probe_dataset(s);
   EXPECT_EQ(info.train_size, 60000);
   EXPECT_EQ(info.test_size, 10000);

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/data/data_test_files.h"
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {

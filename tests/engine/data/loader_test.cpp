@@ -12,8 +12,8 @@
 #include <map>
 #include <numeric>
 
-#include "engine/error.h"
-#include "engine/seeding.h"
+#include "base/error.h"
+#include "base/seeding.h"
 
 namespace curvlab {
 namespace {

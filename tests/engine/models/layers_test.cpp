@@ -2,7 +2,7 @@
 // on they hold the detached input and the output gradient that autograd.grad computes
 // independently; capture_layers finds every capturing layer by name, in forward order; and in a
 // model the captures reproduce the weight gradients (dense formulas).
-#include "engine/models/layers.h"
+#include "algorithms/kfac/capture_layers.h"
 
 #include <gtest/gtest.h>
 
@@ -78,7 +78,7 @@ TEST(CaptureLayers, Conv2dCapturesInputAndOutputGradient) {
 }
 
 TEST(CaptureLayers, FindsLayersInForwardOrder) {
-  auto resnet = make_model(ModelSpec{"resnet20"}, {3, 32, 32}, 10);
+  auto resnet = make_model(ModelOptions{"resnet20"}, {3, 32, 32}, 10);
   auto refs = capture_layers(*resnet);
   ASSERT_EQ(refs.size(), 20u);  // 19 convolutions + the final linear
   EXPECT_EQ(refs[0].name, "conv1");
@@ -92,7 +92,7 @@ TEST(CaptureLayers, FindsLayersInForwardOrder) {
   auto params = resnet->named_parameters();
   for (const auto& r : refs) EXPECT_TRUE(params.contains(r.name + ".weight")) << r.name;
 
-  auto convnet = make_model(ModelSpec{"convnet"}, {1, 28, 28}, 10);
+  auto convnet = make_model(ModelOptions{"convnet"}, {1, 28, 28}, 10);
   std::vector<std::string> names;
   for (const auto& r : capture_layers(*convnet)) names.push_back(r.name);
   EXPECT_EQ(names, (std::vector<std::string>{"conv1", "conv2", "fc1", "fc2"}));
@@ -102,7 +102,7 @@ TEST(CaptureLayers, FindsLayersInForwardOrder) {
 // Conv2d db = sum over batch and positions of g.
 TEST(CaptureLayers, CapturesReproduceModelGradients) {
   torch::manual_seed(4);
-  auto model = make_model(ModelSpec{"convnet"}, {1, 12, 12}, 5);
+  auto model = make_model(ModelOptions{"convnet"}, {1, 12, 12}, 5);
   auto refs = capture_layers(*model);
   set_capture(*model, true);
   auto x = torch::randn({3, 1, 12, 12});

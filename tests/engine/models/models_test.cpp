@@ -10,13 +10,13 @@
 #include <functional>
 #include <map>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace curvlab {
 namespace {
 
-ModelSpec named(const std::string& name) {
-  ModelSpec s;
+ModelOptions named(const std::string& name) {
+  ModelOptions s;
   s.name = name;
   return s;
 }
@@ -68,7 +68,7 @@ TEST(Models, RegistryErrors) {
     EXPECT_NE(std::string(e.what()).find("\"vgg16\""), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("resnet110"), std::string::npos) << e.what();
   }
-  ModelSpec bad = named("mlp");
+  ModelOptions bad = named("mlp");
   bad.activation = "swish";
   EXPECT_THROW(make_model(bad, {1, 28, 28}, 10), ConfigError);
   bad.activation = "relu";
@@ -86,7 +86,7 @@ TEST(Models, MlpMatchesDenseFormula) {
       {"sigmoid", [](const torch::Tensor& t) { return 1 / (1 + (-t).exp()); }}};
   for (const auto& [act, f] : acts) {
     torch::manual_seed(5);
-    ModelSpec s = named("mlp");
+    ModelOptions s = named("mlp");
     s.widths = {7, 5};
     s.activation = act;
     auto model = make_model(s, {2, 3, 2}, 4);

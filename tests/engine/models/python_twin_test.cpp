@@ -23,7 +23,7 @@ const std::string kScript = std::string(CURVLAB_SOURCE_DIR) + "/scripts/python/c
 
 struct Case {
   std::string spec;  // NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION]], as the script takes it
-  ModelSpec model;
+  ModelOptions model;
   std::vector<std::int64_t> shape;
   std::int64_t classes = 0;
 };

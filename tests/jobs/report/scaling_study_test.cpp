@@ -15,7 +15,7 @@
 #include "algorithms/scaling/scaling_fit.h"
 #include "algorithms/scaling/study.h"
 #include "algorithms/scaling/target.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "jobs/report/metrics_csv.h"
 #include "jobs/report/report.h"
 #include "jobs/report/sweep_reader.h"

@@ -1,0 +1,23 @@
+// Options of the model registry ([model] in a job file): the architecture by name and the MLP's
+// widths and activation. Filled by jobs/; the registry (model.h) lists the names.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/enum_names.h"
+
+namespace curvlab {
+
+enum class Activation { kRelu, kTanh, kGelu, kSigmoid };
+// "relu", "tanh", "gelu", "sigmoid"
+const EnumNames<Activation>& activation_names();
+
+struct ModelOptions {
+  std::string name = "convnet";                   // a name of model_names() (model.h)
+  std::vector<std::int64_t> widths = {256, 128};  // mlp hidden widths
+  Activation activation = Activation::kRelu;      // mlp
+};
+
+}  // namespace curvlab

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     torch::set_num_threads(threads);
     set_openblas_threads(1);  // as the hessian runner does (base/blas_threads.h)
     CommOptions cs;
-    CommunicatorPtr comm = make_communicator(cs, detect_launch_context(), false);
+    CommunicatorPtr comm = make_communicator(cs, detect_launch_context().info(), false);
     const bool root = comm->rank() == 0;
     JobSpec none;
     const std::string path = resolve_checkpoint(ckpt, none, "checkpoint");

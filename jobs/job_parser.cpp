@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -92,14 +93,24 @@ void read_cluster(SectionReader& r, JobSpec& spec) {
   r.string("executable", c.executable);
 }
 
-// Every section, in reading order: the common ones, then each registered kind's (jobs/job_kinds.cpp).
+// Every section, in reading order: the order of docs/job-files.md for the sections it lists, and
+// any other kind's sections before [cluster]. The common readers are here, each kind's come from
+// its registration (jobs/job_kinds.cpp).
 const std::vector<SectionDef>& all_sections() {
   static const std::vector<SectionDef> sections = [] {
-    std::vector<SectionDef> v = {{"job", read_job}, {"data", read_data}, {"model", read_model}, {"comm", read_comm}};
-    for (const auto& kind : job_kinds()) v.insert(v.end(), kind.sections.begin(), kind.sections.end());
-    v.push_back({"cluster", read_cluster});
-    v.push_back({"sweep", read_sweep});
-    return v;
+    std::vector<SectionDef> defs = {{"job", read_job}, {"data", read_data}, {"model", read_model},
+                                    {"comm", read_comm}, {"cluster", read_cluster}, {"sweep", read_sweep}};
+    for (const auto& kind : job_kinds()) defs.insert(defs.end(), kind.sections.begin(), kind.sections.end());
+    const std::vector<std::string> order = {"job", "data", "model", "train", "comm", "kfac", "hessian", "quant"};
+    const auto rank = [&](const SectionDef& d) -> std::size_t {
+      const auto it = std::find(order.begin(), order.end(), d.name);
+      if (it != order.end()) return static_cast<std::size_t>(it - order.begin());
+      if (std::string(d.name) == "cluster") return order.size() + 1;
+      if (std::string(d.name) == "sweep") return order.size() + 2;
+      return order.size();  // a kind's own section: after the listed ones, before [cluster]
+    };
+    std::stable_sort(defs.begin(), defs.end(), [&](const SectionDef& a, const SectionDef& b) { return rank(a) < rank(b); });
+    return defs;
   }();
   return sections;
 }

@@ -72,4 +72,11 @@ void add_job_hooks(const JobSpec& spec, Trainer& trainer) {
   }
 }
 
+std::unique_ptr<Trainer> make_job_trainer(const JobSpec& spec, CommunicatorPtr comm, RunMode mode,
+                                          TrainerCallbacks callbacks) {
+  auto trainer = std::make_unique<Trainer>(trainer_options(spec), std::move(comm), mode, std::move(callbacks));
+  add_job_hooks(spec, *trainer);
+  return trainer;
+}
+
 }  // namespace curvlab

@@ -4,6 +4,8 @@
 // tracking from [hessian] track_every_*). The one place that knows both sides.
 #pragma once
 
+#include <memory>
+
 #include "engine/trainer.h"
 #include "jobs/job_spec.h"
 
@@ -13,5 +15,8 @@ TrainerOptions trainer_options(const JobSpec& spec);
 // Adds the job's hooks to `trainer`, in the order they must run (noise scale before K-FAC: it
 // measures the gradients before K-FAC changes them).
 void add_job_hooks(const JobSpec& spec, Trainer& trainer);
+// Both: the trainer a train job runs (what run_train_job builds; tests and benchmarks use it too).
+std::unique_ptr<Trainer> make_job_trainer(const JobSpec& spec, CommunicatorPtr comm, RunMode mode,
+                                          TrainerCallbacks callbacks = {});
 
 }  // namespace curvlab

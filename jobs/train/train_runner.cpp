@@ -79,9 +79,7 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
     open_run_dir(spec, setup, mode, options.quiet, " on " + describe_nodes(nodes));
     TrainerCallbacks callbacks;
     callbacks.stop_requested = [] { return stop_signal_received() != 0; };
-    Trainer trainer(trainer_options(spec), setup.comm, mode, std::move(callbacks));
-    add_job_hooks(spec, trainer);
-    const TrainResult r = trainer.run();
+    const TrainResult r = make_job_trainer(spec, setup.comm, mode, std::move(callbacks))->run();
     if (r.stopped) return stopped_on_signal(spec, setup.launch, comm, r);
     if (!setup.root()) return 0;
     const RunPaths& paths = setup.paths;

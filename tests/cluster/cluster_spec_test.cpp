@@ -29,7 +29,7 @@ TEST(ClusterOptions, DefaultsWhenAbsent) {
   EXPECT_EQ(spec.cluster.tasks_per_node, 1);
   EXPECT_EQ(spec.cluster.gpus_per_node, 0);
   EXPECT_EQ(spec.cluster.time, "01:00:00");
-  EXPECT_EQ(spec.cluster.launcher, "srun");
+  EXPECT_EQ(launcher_names().name(spec.cluster.launcher), "srun");
   EXPECT_EQ(spec.cluster.srun_mpi, "pmix");
   EXPECT_EQ(spec.cluster.signal_seconds, 120);
   EXPECT_TRUE(spec.cluster.requeue);
@@ -58,7 +58,7 @@ TEST(ClusterOptions, FullSection) {
   EXPECT_EQ(c.account, "proj-42");
   EXPECT_EQ(c.qos, "high");
   EXPECT_EQ(c.mem, "480G");
-  EXPECT_EQ(c.launcher, "mpirun");
+  EXPECT_EQ(launcher_names().name(c.launcher), "mpirun");
   EXPECT_EQ(c.mpirun_args, (std::vector<std::string>{"--bind-to", "none"}));
   EXPECT_EQ(c.signal_seconds, 300);
   EXPECT_FALSE(c.requeue);

@@ -221,16 +221,16 @@ TEST(MpiCollectives, InvalidCallsFailBeforeAnyCommunication) {
 }
 
 TEST(MpiCollectives, FactoryChoosesMpiUnderALauncher) {
-  auto launch = detect_launch_context();
+  auto launch = detect_launch_context().info();
   CommOptions spec;
   auto comm = make_communicator(spec, launch, /*cuda_model=*/false);
   EXPECT_EQ(comm->backend(), world()->size() > 1 ? "mpi" : "local");
   EXPECT_EQ(process_rank(), world()->rank());
-  spec.backend = "mpi";
+  spec.backend = Backend::kMpi;
   auto mpi = make_communicator(spec, launch, false);
   EXPECT_EQ(mpi->backend(), "mpi");
   EXPECT_EQ(mpi->rank(), world()->rank());
-  spec.backend = "local";
+  spec.backend = Backend::kLocal;
   if (world()->size() > 1) EXPECT_THROW(make_communicator(spec, launch, false), ConfigError);
 }
 

@@ -14,6 +14,7 @@
 #include "engine/data/dataset.h"
 #include "engine/models/model.h"
 #include "engine/trainer.h"
+#include "jobs/train/train_options.h"
 #include "jobs/job_parser.h"
 
 namespace fs = std::filesystem;
@@ -40,7 +41,7 @@ void check_interop(const std::string& name, const std::string& body) {
   const std::string text = "[job]\nname = \"" + name + "\"\noutput_dir = \"" + out.string() + "\"\nseed = 5\n" + body;
   JobSpec spec = parse_job_text(text, name + ".toml");
   prepare_run_dir(spec.job.output_dir, RunMode::kFresh);
-  Trainer(spec, std::make_shared<LocalCommunicator>(), RunMode::kFresh).run();
+  make_job_trainer(spec, std::make_shared<LocalCommunicator>(), RunMode::kFresh)->run();
 
   // The engine's side: a fresh model loaded from the checkpoint, as `--resume` would.
   auto ckpt = Checkpointer((out / "checkpoints").string(), 3).latest_valid();

@@ -18,6 +18,7 @@
 #include "base/seeding.h"
 #include "engine/run_files.h"
 #include "engine/trainer.h"
+#include "jobs/train/train_options.h"
 #include "jobs/job_parser.h"
 
 namespace fs = std::filesystem;
@@ -38,9 +39,9 @@ JobSpec job(const std::string& out, const std::string& train_extra, std::int64_t
   return parse_job_text(text, "lb.toml");
 }
 
-TrainResult run(const JobSpec& spec, RunMode mode = RunMode::kFresh, TrainerHooks hooks = {}) {
+TrainResult run(const JobSpec& spec, RunMode mode = RunMode::kFresh, TrainerCallbacks hooks = {}) {
   if (mode == RunMode::kFresh) prepare_run_dir(spec.job.output_dir, RunMode::kFresh);
-  return Trainer(spec, std::make_shared<LocalCommunicator>(), mode, std::move(hooks)).run();
+  return make_job_trainer(spec, std::make_shared<LocalCommunicator>(), mode, std::move(hooks))->run();
 }
 
 // A CSV written by the trainer as column -> values.
@@ -132,7 +133,7 @@ TEST(LargeBatchTrainer, CyclicalScheduleResumesMidCycleBitwise) {
   EXPECT_EQ(full.steps, 14);
   EXPECT_EQ(full.ensemble_size, 3);  // cycles end after steps 4, 8, 12
   std::int64_t polls = 0;
-  TrainerHooks stop;  // stops after step 6: in the middle of the second cycle
+  TrainerCallbacks stop;  // stops after step 6: in the middle of the second cycle
   stop.stop_requested = [&] { return ++polls > 6; };
   const JobSpec spec = job(b, "steps = 14\nlr_scaling = \"linear\"\n" + schedule);
   EXPECT_EQ(run(spec, RunMode::kFresh, stop).steps, 6);

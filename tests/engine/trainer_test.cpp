@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "engine/run_files.h"
 #include "engine/trainer.h"
+#include "jobs/train/train_options.h"
 #include "jobs/job_parser.h"
 
 namespace fs = std::filesystem;
@@ -39,17 +40,17 @@ TEST(Trainer, ResumeMidEpochIsBitwiseIdentical) {
   auto comm = std::make_shared<LocalCommunicator>();
   const std::string a = temp_dir("full"), b = temp_dir("resumed");
   prepare_run_dir(a, RunMode::kFresh);
-  const TrainResult full = Trainer(tiny_job(a), comm, RunMode::kFresh).run();
+  const TrainResult full = make_job_trainer(tiny_job(a), comm, RunMode::kFresh)->run();
   // 200 samples / 24 = 9 batches per epoch: 18 steps.
   EXPECT_EQ(full.steps, 18);
 
   prepare_run_dir(b, RunMode::kFresh);
   std::int64_t polls = 0;
-  TrainerHooks stop_at_step_6;  // stops mid-epoch 0 (after 6 of 9 steps), checkpointing there
+  TrainerCallbacks stop_at_step_6;  // stops mid-epoch 0 (after 6 of 9 steps), checkpointing there
   stop_at_step_6.stop_requested = [&] { return ++polls > 6; };
-  const TrainResult part = Trainer(tiny_job(b), comm, RunMode::kFresh, stop_at_step_6).run();
+  const TrainResult part = make_job_trainer(tiny_job(b), comm, RunMode::kFresh, stop_at_step_6)->run();
   EXPECT_EQ(part.steps, 6);
-  const TrainResult rest = Trainer(tiny_job(b), comm, RunMode::kResume).run();
+  const TrainResult rest = make_job_trainer(tiny_job(b), comm, RunMode::kResume)->run();
   EXPECT_TRUE(rest.resumed);
   EXPECT_EQ(rest.resumed_from_step, 6);
   EXPECT_EQ(rest.steps, 18);
@@ -71,7 +72,7 @@ TEST(Trainer, NanLossStopsWithoutCheckpoint) {
   const std::string a = temp_dir("nan");
   prepare_run_dir(a, RunMode::kFresh);
   try {
-    Trainer(tiny_job(a, 1e30), comm, RunMode::kFresh).run();
+    make_job_trainer(tiny_job(a, 1e30), comm, RunMode::kFresh)->run();
     FAIL() << "expected NumericsError";
   } catch (const NumericsError& e) {
     EXPECT_NE(std::string(e.what()).find("train.lr"), std::string::npos) << e.what();

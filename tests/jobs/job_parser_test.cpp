@@ -62,6 +62,8 @@ target_metric = "test_accuracy"
 target_value = 0.9
 stop_at_target = true
 eval_every_epochs = 0
+task = "classification"
+metrics_every_steps = 4
 [train.lr_schedule]
 kind = "step"
 warmup_epochs = 0.5
@@ -250,12 +252,12 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_EQ(s.data.synthetic_classes, 7);
   EXPECT_EQ(s.model.name, "mlp");
   EXPECT_EQ(s.model.widths, (std::vector<std::int64_t>{32, 16, 8}));
-  EXPECT_EQ(s.model.activation, "tanh");
+  EXPECT_EQ(activation_names().name(s.model.activation), "tanh");
   EXPECT_EQ(s.train.epochs, 0);
   EXPECT_EQ(s.train.steps, 500);
   EXPECT_EQ(s.train.batch_size, 32);
   EXPECT_TRUE(s.train.drop_last);
-  EXPECT_EQ(s.train.optimizer, "sgd");
+  EXPECT_EQ(optimizer_names().name(s.train.optimizer), "sgd");
   EXPECT_DOUBLE_EQ(s.train.lr, 0.25);
   EXPECT_DOUBLE_EQ(s.train.momentum, 0.5);
   EXPECT_DOUBLE_EQ(s.train.dampening, 0.0);
@@ -266,7 +268,7 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_EQ(s.train.keep_last, 5);
   EXPECT_DOUBLE_EQ(s.train.log_every_seconds, 2.5);
   EXPECT_EQ(s.train.threads, 3);
-  EXPECT_EQ(s.train.lr_schedule.kind, "step");
+  EXPECT_EQ(lr_schedule_names().name(s.train.lr_schedule.kind), "step");
   EXPECT_DOUBLE_EQ(s.train.lr_schedule.warmup_epochs, 0.5);
   EXPECT_DOUBLE_EQ(s.train.lr_schedule.warmup_start_factor, 0.25);
   EXPECT_EQ(s.train.lr_schedule.milestones, (std::vector<double>{1.0, 2.5, 4.0}));
@@ -279,15 +281,15 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_EQ(s.train.target_metric, "test_accuracy");
   EXPECT_DOUBLE_EQ(s.train.target_value, 0.9);
   EXPECT_TRUE(s.train.stop_at_target);
-  EXPECT_EQ(s.train.batch_schedule.kind, "step");
-  EXPECT_EQ(s.train.batch_schedule.unit, "steps");
+  EXPECT_EQ(batch_schedule_names().name(s.train.batch_schedule.kind), "step");
+  EXPECT_EQ(schedule_unit_names().name(s.train.batch_schedule.unit), "steps");
   EXPECT_EQ(s.train.batch_schedule.milestones, (std::vector<double>{100, 200}));
   EXPECT_EQ(s.train.batch_schedule.max_batch_size, 128);
-  EXPECT_EQ(s.train.batch_schedule.shape, "cosine");
+  EXPECT_EQ(cycle_shape_names().name(s.train.batch_schedule.shape), "cosine");
   EXPECT_EQ(s.train.batch_schedule.multiple_of, 8);
   EXPECT_DOUBLE_EQ(s.train.lars.trust_coefficient, 0.002);
   EXPECT_FALSE(s.train.lars.exclude_bias_and_norm);
-  EXPECT_EQ(s.comm.backend, "local");
+  EXPECT_EQ(backend_names().name(s.comm.backend), "local");
   EXPECT_DOUBLE_EQ(s.comm.bucket_mb, 4.0);
   EXPECT_DOUBLE_EQ(s.comm.first_bucket_mb, 0.5);
   EXPECT_TRUE(s.comm.sync_batchnorm);
@@ -296,11 +298,11 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_DOUBLE_EQ(s.kfac.kl_clip, 0.01);
   EXPECT_EQ(s.kfac.factor_update_freq, 10);
   EXPECT_EQ(s.kfac.inv_update_freq, 100);
-  EXPECT_EQ(s.kfac.method, "inverse");
+  EXPECT_EQ(kfac_method_names().name(s.kfac.method), "inverse");
   EXPECT_EQ(s.kfac.damping_milestones, (std::vector<double>{2, 4}));
   EXPECT_DOUBLE_EQ(s.kfac.damping_gamma, 0.1);
-  EXPECT_EQ(s.kfac.factor_dtype, "float64");
-  EXPECT_EQ(s.kfac.inv_dtype, "float64");
+  EXPECT_EQ(kfac_dtype_names().name(s.kfac.factor_dtype), "float64");
+  EXPECT_EQ(kfac_dtype_names().name(s.kfac.inv_dtype), "float64");
   EXPECT_EQ(s.kfac.skip_layers, (std::vector<std::string>{"fc2", "conv2d"}));
   EXPECT_DOUBLE_EQ(s.kfac.grad_worker_fraction, 0.5);
   EXPECT_DOUBLE_EQ(s.kfac.bucket_mb, 8.0);
@@ -318,9 +320,9 @@ TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
   EXPECT_EQ(s.where("data.synthetic_shape").str(), "every.toml:14:19");
   EXPECT_EQ(s.where("train.batch_size").str(), "every.toml:23:14");
   EXPECT_EQ(s.where("train.lr").str(), "every.toml:26:6");
-  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:46:8");
-  EXPECT_EQ(s.where("train.batch_schedule.shape").str(), "every.toml:60:9");
-  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:73:18");
+  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:48:8");
+  EXPECT_EQ(s.where("train.batch_schedule.shape").str(), "every.toml:62:9");
+  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:75:18");
 }
 
 TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
@@ -350,7 +352,7 @@ TEST(JobParser, DottedKeysAndInlineTablesWork) {
       "job.output_dir = \"o\"\ntrain.lr = 0.3\ntrain.lr_schedule = { kind = \"cosine\", min_lr = 0.01 }\n",
       "j.toml");
   EXPECT_DOUBLE_EQ(s.train.lr, 0.3);
-  EXPECT_EQ(s.train.lr_schedule.kind, "cosine");
+  EXPECT_EQ(lr_schedule_names().name(s.train.lr_schedule.kind), "cosine");
   EXPECT_DOUBLE_EQ(s.train.lr_schedule.min_lr, 0.01);
 }
 
@@ -390,8 +392,8 @@ TEST(JobParser, OverrideCreatesMissingSectionsAndLaterOnesWin) {
   const JobSpec s = parse_job_text(kMinimal, "job.toml",
                                    {"comm.backend=mpi", "train.lr_schedule.kind=cosine",
                                     "train.lr=0.2", "train.lr=0.3"});
-  EXPECT_EQ(s.comm.backend, "mpi");
-  EXPECT_EQ(s.train.lr_schedule.kind, "cosine");
+  EXPECT_EQ(backend_names().name(s.comm.backend), "mpi");
+  EXPECT_EQ(lr_schedule_names().name(s.train.lr_schedule.kind), "cosine");
   EXPECT_DOUBLE_EQ(s.train.lr, 0.3);
 }
 
@@ -443,8 +445,8 @@ TEST(JobParser, DefaultExampleIsTheConvNetRun) {
   EXPECT_EQ(s.job.output_dir, "runs/default");
   EXPECT_EQ(s.data.dataset, "fashion-mnist");
   EXPECT_EQ(s.model.name, "convnet");
-  EXPECT_EQ(s.train.optimizer, "sgd");
-  EXPECT_EQ(s.train.lr_schedule.kind, "cosine");
+  EXPECT_EQ(optimizer_names().name(s.train.optimizer), "sgd");
+  EXPECT_EQ(lr_schedule_names().name(s.train.lr_schedule.kind), "cosine");
   EXPECT_GT(s.train.lr_schedule.warmup_epochs, 0.0);
 }
 

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/seeding.h"
 #include "base/error.h"
 #include "jobs/job_parser.h"
 #include "jobs/sweep/sweep_expand.h"
@@ -71,7 +72,7 @@ TEST(SweepExpand, GridIsTheCartesianProductLastKeyFastest) {
     const JobSpec spec = parse_job_text(r.job_text, r.job_file);  // each run is an ordinary job
     EXPECT_EQ(spec.train.batch_size, r.batch_size);
     EXPECT_EQ(std::to_string(spec.train.batch_size), values_of(r)["train.batch_size"]);
-    EXPECT_EQ("\"" + spec.train.optimizer + "\"", values_of(r)["train.optimizer"]);
+    EXPECT_EQ("\"" + optimizer_names().name(spec.train.optimizer) + "\"", values_of(r)["train.optimizer"]);
     EXPECT_EQ(spec.job.output_dir, "sweeps/s/runs/" + r.id);
     EXPECT_EQ(spec.job.name, "s-" + r.id);
     EXPECT_FALSE(spec.sweep.present);
@@ -116,7 +117,7 @@ seed = 7
     EXPECT_LE(s.train.lr, 1.0);
     EXPECT_GE(s.train.momentum, 0.5);
     EXPECT_LE(s.train.momentum, 0.99);
-    EXPECT_TRUE(s.train.optimizer == "sgd" || s.train.optimizer == "kfac");
+    EXPECT_TRUE(s.train.optimizer == OptimizerKind::kSgd || s.train.optimizer == OptimizerKind::kKfac);
     lrs.insert(values_of(a.runs[i])["train.lr"]);
     // The same 5 draws at each grid point: run i and run i + 5 differ only in the batch size.
     if (i < 5) {
@@ -368,9 +369,9 @@ TEST(SweepExpand, AWholeSubTableCanBeSwept) {
   ASSERT_EQ(p.runs.size(), 2u);
   EXPECT_EQ(values_of(p.runs[0])["train.lr_schedule"], "{ kind = \"cosine\", min_lr = 0.01 }");
   const JobSpec a = parse_job_text(p.runs[0].job_text, "a"), b = parse_job_text(p.runs[1].job_text, "b");
-  EXPECT_EQ(a.train.lr_schedule.kind, "cosine");
+  EXPECT_EQ(lr_schedule_names().name(a.train.lr_schedule.kind), "cosine");
   EXPECT_DOUBLE_EQ(a.train.lr_schedule.min_lr, 0.01);
-  EXPECT_EQ(b.train.lr_schedule.kind, "constant");
+  EXPECT_EQ(lr_schedule_names().name(b.train.lr_schedule.kind), "constant");
   EXPECT_DOUBLE_EQ(b.train.lr_schedule.min_lr, 0.0);  // the whole table is replaced
 }
 

@@ -29,15 +29,15 @@ TEST(HessianJobSpec, ReadsTheSections) {
   EXPECT_EQ(s.job.kind, "hessian");
   EXPECT_EQ(s.hessian.checkpoint, "runs/x");
   EXPECT_EQ(s.hessian.samples, 64);
-  EXPECT_EQ(s.hessian.trace_parallel, "samples");
-  EXPECT_EQ(s.hessian.eigen_method, "power");
+  EXPECT_EQ(s.hessian.trace_parallel, TraceParallel::kSamples);
+  EXPECT_EQ(s.hessian.eigen_method, EigenMethod::kPower);
   EXPECT_TRUE(s.hessian.hawq);
   EXPECT_EQ(s.quant.bits, (std::vector<std::int64_t>{3, 4}));
-  EXPECT_EQ(s.quant.granularity, "group");
+  EXPECT_EQ(s.quant.quantizer.granularity, Granularity::kGroup);
   EXPECT_DOUBLE_EQ(s.quant.budget_mb, 0.5);
   // Defaults.
-  EXPECT_EQ(s.hessian.split, "train");
-  EXPECT_EQ(s.hessian.model_mode, "eval");
+  EXPECT_EQ(s.hessian.split, DataSplit::kTrain);
+  EXPECT_EQ(s.hessian.model_mode, ModelMode::kEval);
   EXPECT_EQ(s.hessian.top_k, 3);
   EXPECT_TRUE(s.quant.fix_first_last);
 }

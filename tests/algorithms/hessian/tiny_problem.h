@@ -22,7 +22,7 @@ inline Net make_tiny_model(std::uint64_t seed) {
   ModelOptions spec;
   spec.name = "mlp";
   spec.widths = {8, 6};
-  spec.activation = "tanh";
+  spec.activation = Activation::kTanh;
   Net m = make_model(spec, {1, 2, 3}, 3);
   m->to(torch::kFloat64);
   return m;

@@ -13,6 +13,7 @@
 #include "comm/local/local_communicator.h"
 #include "base/run_dir.h"
 #include "engine/trainer.h"
+#include "jobs/train/train_options.h"
 #include "jobs/job_parser.h"
 
 namespace fs = std::filesystem;
@@ -41,7 +42,7 @@ int steps_to_target(const std::string& optimizer, double lr) {
       << "[kfac]\nfactor_update_freq = 1\ninv_update_freq = 5\ndamping = 0.003\nkl_clip = 0.001\n";
   JobSpec spec = parse_job_text(job.str(), "fmnist.toml");
   prepare_run_dir(out, RunMode::kFresh);
-  Trainer(spec, std::make_shared<LocalCommunicator>(), RunMode::kFresh).run();
+  make_job_trainer(spec, std::make_shared<LocalCommunicator>(), RunMode::kFresh)->run();
   std::ifstream csv(out + "/metrics_evals.csv");
   std::string line;
   std::getline(csv, line);  // step,epoch,train_loss,test_loss,test_accuracy,wall_time

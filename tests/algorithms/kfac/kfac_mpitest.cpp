@@ -16,6 +16,7 @@
 #include "engine/models/model.h"
 #include "base/run_dir.h"
 #include "engine/trainer.h"
+#include "jobs/train/train_options.h"
 #include "jobs/job_parser.h"
 #include "mpi_test_world.h"
 
@@ -76,14 +77,14 @@ TEST_P(KfacMpi, MatchesOneRankForEveryGradWorkerFraction) {
   // 74 samples / 22: batches 22, 22, 22, 8 (epoch end), then 22, 22: batch size changes.
   const std::string ref_dir = shared_dir(world, method + "_ref_rank" + std::to_string(world->rank()));
   prepare_run_dir(ref_dir, RunMode::kFresh);
-  Trainer(job(ref_dir, method, 1.0), std::make_shared<LocalCommunicator>(), RunMode::kFresh).run();
+  make_job_trainer(job(ref_dir, method, 1.0), std::make_shared<LocalCommunicator>(), RunMode::kFresh)->run();
   const auto want = final_state(ref_dir);
 
   for (double fraction : {0.0, 0.5, 1.0}) {
     const std::string dir = shared_dir(world, method + "_f" + std::to_string(static_cast<int>(fraction * 10)));
     if (world->rank() == 0) prepare_run_dir(dir, RunMode::kFresh);
     world->barrier();
-    const TrainResult r = Trainer(job(dir, method, fraction), world, RunMode::kFresh).run();
+    const TrainResult r = make_job_trainer(job(dir, method, fraction), world, RunMode::kFresh)->run();
     EXPECT_EQ(r.steps, 6);
     world->barrier();
     const auto got = final_state(dir);  // every rank reads rank 0's checkpoint

@@ -35,12 +35,12 @@ TORCH_MODULE(TinyNet);
 
 KfacOptions spec_for(const std::string& method) {
   KfacOptions s;
-  s.method = method;
+  s.method = *kfac_method_names().find(method);
   s.damping = 0.01;
   s.factor_decay = 0.9;
   s.kl_clip = 0;  // checked separately
-  s.factor_dtype = "float64";
-  s.inv_dtype = "float64";
+  s.factor_dtype = KfacDtype::kFloat64;
+  s.inv_dtype = KfacDtype::kFloat64;
   return s;
 }
 

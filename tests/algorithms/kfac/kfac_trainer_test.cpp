@@ -13,6 +13,7 @@
 #include "engine/checkpoint/checkpointer.h"
 #include "base/error.h"
 #include "engine/trainer.h"
+#include "jobs/train/train_options.h"
 #include "jobs/job_parser.h"
 
 namespace fs = std::filesystem;
@@ -50,12 +51,12 @@ std::string latest(const std::string& out) {
 
 TEST(KfacTrainer, ParserReadsKfacSection) {
   JobSpec spec = kfac_job("/tmp/x");
-  EXPECT_EQ(spec.train.optimizer, "kfac");
+  EXPECT_EQ(optimizer_names().name(spec.train.optimizer), "kfac");
   EXPECT_EQ(spec.kfac.factor_update_freq, 2);
   EXPECT_EQ(spec.kfac.inv_update_freq, 3);
   EXPECT_DOUBLE_EQ(spec.kfac.damping, 0.003);
   EXPECT_EQ(spec.kfac.skip_layers, (std::vector<std::string>{"fc2"}));
-  EXPECT_EQ(spec.kfac.method, "eigen");
+  EXPECT_EQ(kfac_method_names().name(spec.kfac.method), "eigen");
   EXPECT_THROW(parse_job_text("[job]\noutput_dir=\"o\"\n[kfac]\nmethod = \"newton\"\n", "bad.toml"), ConfigError);
   EXPECT_THROW(parse_job_text("[job]\noutput_dir=\"o\"\n[kfac]\ndamping = 0\n", "bad.toml"), ConfigError);
   EXPECT_THROW(parse_job_text("[job]\noutput_dir=\"o\"\n[kfac]\nskip_layers = [1]\n", "bad.toml"), ConfigError);
@@ -81,14 +82,14 @@ TEST(KfacTrainer, ResumeIsBitwiseIdentical) {
   auto comm = std::make_shared<LocalCommunicator>();
   const std::string a = temp_dir("full"), b = temp_dir("resumed");
   prepare_run_dir(a, RunMode::kFresh);
-  const TrainResult full = Trainer(kfac_job(a), comm, RunMode::kFresh).run();
+  const TrainResult full = make_job_trainer(kfac_job(a), comm, RunMode::kFresh)->run();
   EXPECT_EQ(full.steps, 10);  // 120 / 25 -> 5 batches (the last of 20) per epoch
 
   prepare_run_dir(b, RunMode::kFresh);
   std::int64_t polls = 0;
-  TrainerHooks stop;  // stop after step 7: factors updated at 6, decompositions at 6, not at 7
+  TrainerCallbacks stop;  // stop after step 7: factors updated at 6, decompositions at 6, not at 7
   stop.stop_requested = [&] { return ++polls > 7; };
-  EXPECT_EQ(Trainer(kfac_job(b), comm, RunMode::kFresh, stop).run().steps, 7);
+  EXPECT_EQ(make_job_trainer(kfac_job(b), comm, RunMode::kFresh, stop)->run().steps, 7);
   {
     auto in = open_state_file(latest(b));
     EXPECT_EQ(in->read_int("kfac/steps"), 7);
@@ -100,7 +101,7 @@ TEST(KfacTrainer, ResumeIsBitwiseIdentical) {
     EXPECT_FALSE(in->has("kfac/layers/fc2/block0/A"));  // skipped: plain gradient
     EXPECT_EQ(in->read_tensor("kfac/layers/conv2/block0/A").size(0), 32 * 9 + 1);
   }
-  const TrainResult rest = Trainer(kfac_job(b), comm, RunMode::kResume).run();
+  const TrainResult rest = make_job_trainer(kfac_job(b), comm, RunMode::kResume)->run();
   EXPECT_TRUE(rest.resumed);
   EXPECT_EQ(rest.resumed_from_step, 7);
   EXPECT_EQ(rest.steps, 10);
@@ -119,12 +120,12 @@ TEST(KfacTrainer, ResumeIsBitwiseIdentical) {
   // K-FAC changes the trajectory: the same job with SGD ends elsewhere.
   const std::string c = temp_dir("sgd");
   prepare_run_dir(c, RunMode::kFresh);
-  Trainer(kfac_job(c, "sgd"), comm, RunMode::kFresh).run();
+  make_job_trainer(kfac_job(c, "sgd"), comm, RunMode::kFresh)->run();
   auto fc = open_state_file(latest(c));
   EXPECT_FALSE(torch::allclose(fa->read_tensor("model/conv1.weight"), fc->read_tensor("model/conv1.weight")));
   // An SGD checkpoint resumed as K-FAC: a clear error.
   try {
-    Trainer(kfac_job(c), comm, RunMode::kResume).run();
+    make_job_trainer(kfac_job(c), comm, RunMode::kResume)->run();
     ADD_FAILURE() << "expected IoError";
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("no K-FAC state"), std::string::npos) << e.what();

@@ -15,12 +15,12 @@ using namespace curvlab;
 namespace {
 BatchScheduleOptions cyclical(const std::string& shape, std::int64_t lo, std::int64_t hi, double len) {
   BatchScheduleOptions s;
-  s.kind = "cyclical";
-  s.shape = shape;
+  s.kind = BatchScheduleKind::kCyclical;
+  s.shape = *cycle_shape_names().find(shape);
   s.min_batch_size = lo;
   s.max_batch_size = hi;
   s.cycle_length = len;
-  s.unit = "steps";
+  s.unit = ScheduleUnit::kSteps;
   return s;
 }
 std::int64_t at_step(const BatchSchedule& s, std::int64_t step) { return s.batch_at({step, 0.0}); }
@@ -36,7 +36,7 @@ TEST(BatchSchedule, ConstantIsTheBatchSize) {
 
 TEST(BatchSchedule, StepIncreaseAtEpochMilestonesWithCap) {
   BatchScheduleOptions spec;
-  spec.kind = "step";
+  spec.kind = BatchScheduleKind::kStep;
   spec.milestones = {2, 4, 6};
   spec.gamma = 5;
   spec.max_batch_size = 2000;
@@ -47,7 +47,7 @@ TEST(BatchSchedule, StepIncreaseAtEpochMilestonesWithCap) {
   EXPECT_EQ(at_epoch(s, 4.5), 2000);   // 3200 capped
   EXPECT_EQ(at_epoch(s, 9.0), 2000);
   EXPECT_EQ(s.max_batch(10.0), 2000);
-  spec.unit = "steps";
+  spec.unit = ScheduleUnit::kSteps;
   spec.max_batch_size = 0;
   spec.milestones = {10};
   spec.gamma = 2;
@@ -90,7 +90,7 @@ TEST(BatchSchedule, RoundsToMultiplesAndDefaultsMinToBatchSize) {
 
 TEST(BatchSchedule, CycleEndsAndIndexesInEpochs) {
   BatchScheduleOptions spec = cyclical("sawtooth", 32, 64, 1.5);
-  spec.unit = "epochs";
+  spec.unit = ScheduleUnit::kEpochs;
   BatchSchedule s(spec, 32);
   EXPECT_EQ(s.cycle_at({0, 1.4}), 0);
   EXPECT_EQ(s.cycle_at({0, 1.5}), 1);
@@ -109,7 +109,7 @@ TEST(BatchSchedule, PlannedStepsMatchTheLoader) {
   for (bool drop_last : {false, true}) {
     for (const std::string unit : {"epochs", "steps"}) {
       BatchScheduleOptions spec = cyclical("triangular", 50, 300, unit == "steps" ? 7.0 : 0.8);
-      spec.unit = unit;
+      spec.unit = *schedule_unit_names().find(unit);
       BatchSchedule s(spec, 50);
       const std::int64_t steps = plan_steps_for_epochs(s, 1000, drop_last, 3.0);
       Loader loader(data, 1, 0, 1, drop_last);
@@ -130,36 +130,36 @@ TEST(BatchSchedule, PlannedStepsMatchTheLoader) {
 }
 
 TEST(LrScaling, LinearAndSqrtRules) {
-  EXPECT_DOUBLE_EQ(lr_scale_factor("none", 1024, 128), 1.0);
-  EXPECT_DOUBLE_EQ(lr_scale_factor("linear", 1024, 128), 8.0);
-  EXPECT_DOUBLE_EQ(lr_scale_factor("sqrt", 512, 128), 2.0);
-  EXPECT_DOUBLE_EQ(lr_scale_factor("linear", 64, 128), 0.5);
+  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kNone, 1024, 128), 1.0);
+  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kLinear, 1024, 128), 8.0);
+  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kSqrt, 512, 128), 2.0);
+  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kLinear, 64, 128), 0.5);
 }
 
 TEST(LrScaling, GoyalWarmupStartsAtTheReferenceLr) {
-  TrainSpec t;
+  LrPlan t;
   t.lr = 0.1;
-  t.batch_size = 1024;
-  t.reference_batch_size = 256;
-  t.lr_scaling = "linear";
-  t.lr_schedule.warmup_epochs = 5;
+  t.base_batch = 1024;
+  t.reference_batch = 256;
+  t.scaling = LrScaling::kLinear;
+  t.schedule.warmup_epochs = 5;
   // peak 0.4; warmup from 0.1 to 0.4 over 5 epochs
-  EXPECT_NEAR(train_lr_at(t, 0.0, 90, 1024), 0.1, 1e-12);
-  EXPECT_NEAR(train_lr_at(t, 2.5, 90, 1024), 0.25, 1e-12);
-  EXPECT_NEAR(train_lr_at(t, 5.0, 90, 1024), 0.4, 1e-12);
-  EXPECT_NEAR(train_lr_at(t, 50, 90, 1024), 0.4, 1e-12);
-  t.lr_schedule.kind = "step";
-  t.lr_schedule.milestones = {30};
-  EXPECT_NEAR(train_lr_at(t, 31, 90, 1024), 0.04, 1e-12);
+  EXPECT_NEAR(lr_at_step(t, 0.0, 90, 1024), 0.1, 1e-12);
+  EXPECT_NEAR(lr_at_step(t, 2.5, 90, 1024), 0.25, 1e-12);
+  EXPECT_NEAR(lr_at_step(t, 5.0, 90, 1024), 0.4, 1e-12);
+  EXPECT_NEAR(lr_at_step(t, 50, 90, 1024), 0.4, 1e-12);
+  t.schedule.kind = LrScheduleKind::kStep;
+  t.schedule.milestones = {30};
+  EXPECT_NEAR(lr_at_step(t, 31, 90, 1024), 0.04, 1e-12);
 }
 
 TEST(LrScaling, CoupledLrFollowsTheCurrentBatch) {
-  TrainSpec t;
+  LrPlan t;
   t.lr = 0.05;
-  t.batch_size = 128;
-  t.lr_scaling = "sqrt";
-  t.batch_schedule.couple_lr = true;
-  EXPECT_NEAR(train_lr_at(t, 1.0, 10, 512), 0.1, 1e-12);   // sqrt(512 / 128) = 2
-  t.batch_schedule.couple_lr = false;
-  EXPECT_NEAR(train_lr_at(t, 1.0, 10, 512), 0.05, 1e-12);  // the lr keeps its own schedule
+  t.base_batch = 128;
+  t.scaling = LrScaling::kSqrt;
+  t.couple_lr = true;
+  EXPECT_NEAR(lr_at_step(t, 1.0, 10, 512), 0.1, 1e-12);   // sqrt(512 / 128) = 2
+  t.couple_lr = false;
+  EXPECT_NEAR(lr_at_step(t, 1.0, 10, 512), 0.05, 1e-12);  // the lr keeps its own schedule
 }

@@ -42,7 +42,7 @@ Case parse(const std::string& spec) {
     std::stringstream ws(f[5] == "-" ? "" : f[5]);
     for (std::string w; std::getline(ws, w, 'x');) c.model.widths.push_back(std::stoll(w));
   }
-  if (f.size() > 6) c.model.activation = f[6];
+  if (f.size() > 6) c.model.activation = *activation_names().find(f[6]);
   return c;
 }
 

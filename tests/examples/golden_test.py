@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Golden test: shortened train, K-FAC, hessian, sweep and 2-rank examples must reproduce recorded HDF5 numbers bit for bit.
+# Golden test (long: five runs, the recording and the comparison in one script): shortened train, K-FAC, hessian, sweep and 2-rank examples must reproduce recorded HDF5 numbers bit for bit.
 """Runs shortened versions of the shipped examples and compares every dataset of every HDF5 file
 they write (results.h5, checkpoints/ckpt_*.h5, hessian.h5, each sweep run's files) with the values
 recorded in golden/golden_values.json: the same files, the same dataset paths, and for each

@@ -1,4 +1,4 @@
-// Valid job files: defaults, every key read into its field, --set overrides, recorded locations,
+// Valid job files (long: one job file with every key, and a test per section): defaults, every key read into its field, --set overrides, recorded locations,
 // the shipped examples, and that docs/job-files.md documents every key and allowed value.
 #include <gtest/gtest.h>
 

@@ -3,7 +3,13 @@
 
 #include <torch/torch.h>
 
+#include "algorithms/scaling/target.h"
+
 namespace curvlab {
+
+std::vector<std::string> ClassificationTask::target_metrics() const { return curvlab::target_metrics(); }
+
+bool ClassificationTask::higher_is_better(const std::string& metric) const { return curvlab::higher_is_better(metric); }
 
 torch::Tensor ClassificationTask::loss(NetImpl& model, const torch::Tensor& x, const torch::Tensor& y,
                                        torch::Tensor& sums) {

@@ -9,6 +9,7 @@
 #include "cluster/launch_context.h"
 #include "cluster/stop_signals.h"
 #include "comm/mpi/mpi_runtime.h"
+#include "algorithms/scaling/target.h"
 #include "base/error.h"
 #include "base/run_dir.h"
 #include "jobs/job_parser.h"
@@ -50,7 +51,7 @@ int print_sweep_expansion(const JobSpec& spec, const std::vector<std::string>& o
   std::printf(" -> %s\n", plan.sweep_dir.c_str());
   if (!spec.sweep.target_metric.empty()) {
     std::printf("target: %s %s %g%s\n", spec.sweep.target_metric.c_str(),
-                spec.sweep.target_metric == "test_accuracy" ? ">=" : "<=", spec.sweep.target_value,
+                higher_is_better(spec.sweep.target_metric) ? ">=" : "<=", spec.sweep.target_value,
                 spec.sweep.stop_at_target ? " (runs stop there)" : "");
   }
   std::vector<std::string> header = {"id", "steps"};

@@ -7,13 +7,13 @@
 
 #include "base/error.h"
 #include "jobs/did_you_mean.h"
+#include "algorithms/scaling/target.h"
 #include "jobs/job_parser.h"
 #include "jobs/toml_text.h"
 
 namespace curvlab {
 namespace {
 
-const std::vector<std::string> kTargetMetrics = {"test_accuracy", "test_loss", "train_loss"};
 const std::vector<std::string> kBudgetScalings = {"none", "linear"};
 const std::vector<std::string> kDistributions = {"uniform", "log_uniform", "choice"};
 
@@ -176,7 +176,7 @@ void read_random(SectionReader& random, JobSpec& spec) {
 }  // namespace
 
 const std::vector<std::string>& sweep_distributions() { return kDistributions; }
-const std::vector<std::string>& sweep_target_metrics() { return kTargetMetrics; }
+const std::vector<std::string>& sweep_target_metrics() { return target_metrics(); }
 
 void read_sweep(SectionReader& r, JobSpec& spec) {
   SweepSpec& s = spec.sweep;
@@ -186,10 +186,10 @@ void read_sweep(SectionReader& r, JobSpec& spec) {
   read_random(r.section("random"), spec);
   r.string("target_metric", s.target_metric);  // "" = no target
   if (!s.target_metric.empty() &&
-      std::find(kTargetMetrics.begin(), kTargetMetrics.end(), s.target_metric) == kTargetMetrics.end()) {
-    std::string message = "sweep.target_metric must be one of " + join_names(kTargetMetrics) +
+      std::find(target_metrics().begin(), target_metrics().end(), s.target_metric) == target_metrics().end()) {
+    std::string message = "sweep.target_metric must be one of " + join_names(target_metrics()) +
                           " (or \"\" for none; got \"" + s.target_metric + "\")";
-    const std::string hint = closest_match(s.target_metric, kTargetMetrics);
+    const std::string hint = closest_match(s.target_metric, target_metrics());
     if (!hint.empty()) message += "; did you mean \"" + hint + "\"?";
     throw_config_error(r.location("target_metric"), message);
   }

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "algorithms/scaling/target.h"
 #include "base/error.h"
 #include "jobs/job_parser.h"
 #include "jobs/sweep/sweep_expand.h"
@@ -52,7 +53,7 @@ void read_evals(const std::string& path, const std::string& metric, double targe
     }
     if (metric_col >= 0 && metric_col < static_cast<int>(f.size()) && s.target_step < 0) {
       const double v = std::strtod(f[metric_col].c_str(), nullptr);
-      const bool met = metric == "test_accuracy" ? v >= target : v <= target;  // nan never meets it
+      const bool met = higher_is_better(metric) ? v >= target : v <= target;  // nan never meets it
       if (std::isfinite(v) && met) s.target_step = step;
     }
   }
@@ -133,7 +134,7 @@ int print_sweep_states(const SweepStatus& status, std::ostream& out) {
   std::vector<std::string> header = {"id", "state", "step", "best_acc"};
   if (!status.target_metric.empty()) {
     std::ostringstream t;
-    t << "target_step(" << status.target_metric << (status.target_metric == "test_accuracy" ? ">=" : "<=")
+    t << "target_step(" << status.target_metric << (higher_is_better(status.target_metric) ? ">=" : "<=")
       << status.target_value << ")";
     header.push_back(t.str());
   }

@@ -146,13 +146,8 @@ int run_hessian_job(const JobSpec& spec, const RunOptions& options) {
 }  // namespace
 
 JobKind hessian_job_kind() {
-  JobKind k;
-  k.name = "hessian";
-  k.sections = {{"hessian", read_hessian_section}, {"quant", read_quant_section}};
-  k.check = check_hessian_rules;
-  k.run = run_hessian_job;
-  k.summary = "Hessian analysis of a checkpoint (trace, eigenvalues, density, HAWQ-V2)";
-  return k;
+  return {"hessian", {{"hessian", read_hessian_section}, {"quant", read_quant_section}}, check_hessian_rules, run_hessian_job,
+          "Hessian analysis of a checkpoint (trace, eigenvalues, density, HAWQ-V2)"};
 }
 
 }  // namespace curvlab

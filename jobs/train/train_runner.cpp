@@ -108,13 +108,8 @@ int run_train_job(const JobSpec& spec, const RunOptions& options) {
 }  // namespace
 
 JobKind train_job_kind() {
-  JobKind k;
-  k.name = "train";
-  k.sections = {{"train", read_train_section}, {"kfac", read_kfac_section}};
-  k.check = check_train_rules;
-  k.run = run_train_job;
-  k.summary = "train a model (data parallel; SGD, LARS or K-FAC; batch schedules; targets)";
-  return k;
+  return {"train", {{"train", read_train_section}, {"kfac", read_kfac_section}}, check_train_rules, run_train_job,
+          "train a model (data parallel; SGD, LARS or K-FAC; batch schedules; targets)"};
 }
 
 }  // namespace curvlab

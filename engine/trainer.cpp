@@ -32,18 +32,22 @@ struct StepRows {
   // Reads every pending sum (one allreduce and one host copy), checks that the loss is finite.
   void read(TrainContext& c) {
     if (sums.size() == means.size()) return;
-    torch::Tensor all = torch::stack(std::vector<torch::Tensor>(sums.begin() + static_cast<long>(means.size()), sums.end()));
+    torch::Tensor all =
+        torch::stack(std::vector<torch::Tensor>(sums.begin() + static_cast<long>(means.size()), sums.end()));
     if (c.comm->size() > 1) c.comm->allreduce({all}, ReduceOp::kSum);
     all = all.cpu().contiguous();
     for (std::int64_t i = 0; i < all.size(0); ++i) {
       const std::size_t k = means.size();
       std::vector<double> v(static_cast<std::size_t>(all.size(1)));
-      for (std::size_t j = 0; j < v.size(); ++j) v[j] = all[i][static_cast<long>(j)].item<double>() / static_cast<double>(global[k]);
+      for (std::size_t j = 0; j < v.size(); ++j) {
+        v[j] = all[i][static_cast<long>(j)].item<double>() / static_cast<double>(global[k]);
+      }
       if (!std::isfinite(v[0])) {
-        CURVLAB_THROW(DivergenceError, "training loss became " + std::string(std::isnan(v[0]) ? "NaN" : "infinite") +
-                                         " at step " + std::to_string(step[k]) + " (epoch " +
-                                         std::to_string(epoch[k]) + ", lr " + std::to_string(lr[k]) + "); the run stopped without writing a checkpoint. Lower train.lr, add "
-                                         "train.lr_schedule.warmup_epochs, or check the data");
+        CURVLAB_THROW(DivergenceError,
+                      "training loss became " + std::string(std::isnan(v[0]) ? "NaN" : "infinite") + " at step " +
+                          std::to_string(step[k]) + " (epoch " + std::to_string(epoch[k]) + ", lr " +
+                          std::to_string(lr[k]) + "); the run stopped without writing a checkpoint. Lower "
+                          "train.lr, add train.lr_schedule.warmup_epochs, or check the data");
       }
       means.push_back(std::move(v));
     }

@@ -10,7 +10,7 @@ std::atomic<int> g_rank{-1};
 const char* strip_source_root(const char* file) {
   // Show paths relative to the source tree ("engine/trainer.cpp"), not the build machine's.
   std::string f(file);
-  for (const char* dir : {"/engine/", "/comm/", "/algorithms/", "/jobs/", "/cluster/", "/tests/", "/bench/"}) {
+  for (const char* dir : {"/engine/", "/comm/", "/algorithms/", "/jobs/", "/cluster/", "/tests/", "/bench/", "/base/"}) {
     auto pos = f.rfind(dir);
     if (pos != std::string::npos) return file + pos + 1;
   }

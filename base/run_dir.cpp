@@ -44,11 +44,13 @@ void prepare_run_dir(const std::string& dir, RunMode mode) {
   std::error_code ec;
   if (mode == RunMode::kForce && holds_run(dir)) {
     const RunPaths p(dir);
+    // Each removal is checked on its own: a later success must not hide an earlier failure.
     for (const std::string& f : {p.job_file, p.results, p.status, dir + "/metrics_steps.csv", dir + "/metrics_evals.csv"}) {
       fs::remove(f, ec);
+      CURVLAB_CHECK(!ec, IoError, "--force: cannot remove the old run in '" + dir + "': " + f + ": " + ec.message());
     }
     fs::remove_all(p.checkpoints, ec);
-    CURVLAB_CHECK(!ec, IoError, "--force: cannot remove the old run in '" + dir + "': " + ec.message());
+    CURVLAB_CHECK(!ec, IoError, "--force: cannot remove the old run in '" + dir + "': " + p.checkpoints + ": " + ec.message());
   }
   fs::create_directories(dir, ec);
   CURVLAB_CHECK(!ec, IoError, "cannot create output directory '" + dir + "': " + ec.message());

@@ -13,9 +13,11 @@
 // n(n+1)/2 * (i % 7 + 1) exactly; "wrong" counts elements that differ, summed over ranks.
 //
 // Run: mpirun -np 2 --bind-to none build/bench/bench_allreduce [min_bytes] [max_bytes] [seconds_per_size]
+// (positional, defaults 4096 268435456 0.3; --help lists them).
+#include "bench_args.h"
+
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -83,9 +85,23 @@ double time_op(Op op, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int64_t min_bytes = argc > 1 ? std::atoll(argv[1]) : 4 << 10;
-  const int64_t max_bytes = argc > 2 ? std::atoll(argv[2]) : int64_t{256} << 20;
-  const double seconds = argc > 3 ? std::atof(argv[3]) : 0.3;
+  int64_t min_bytes = 4 << 10, max_bytes = int64_t{256} << 20;
+  double seconds = 0.3;
+  CLI::App app{"Allreduce benchmark (nccl-tests style): raw MPI_Allreduce vs curvlab's gradient paths, with a "
+               "correctness check at every size. Run under mpirun.",
+               "bench_allreduce"};
+  app.add_option("min_bytes", min_bytes, "Smallest message size in bytes (doubled up to max_bytes)")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  app.add_option("max_bytes", max_bytes, "Largest message size in bytes")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  app.add_option("seconds_per_size", seconds, "Timing budget per size and path, in seconds")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   torch::set_num_threads(1);
   auto runtime = curvlab::MpiRuntime::acquire();
   auto comm = std::make_shared<curvlab::MpiCommunicator>();

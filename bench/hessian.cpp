@@ -10,7 +10,9 @@
 // time = best of 3 (gradient, HVP) or one run (trace incl. building the gradient graph, power
 // iteration); the max over ranks; threads per rank = T.
 //
-// Run: [mpirun -np W] build/bench/bench_hessian CHECKPOINT [samples=1000] [probes=20] [iters=20] [threads=1] [DUMP]
+// Run: [mpirun -np W] build/bench/bench_hessian CHECKPOINT [samples=1000] [probes=20] [iters=20] [threads=1]
+//        [DUMP|-] [chunk=0]   (positional; "-" = no dump; chunk 0 = all of a rank's samples; --help)
+#include "bench_args.h"
 #include <torch/torch.h>
 
 #include <chrono>
@@ -49,19 +51,33 @@ double best_of(int reps, const CommunicatorPtr& comm, F f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_hessian CHECKPOINT [samples=1000] [probes=20] [iters=20] [threads=1] [DUMP|-] "
-                         "[chunk=all]\n");
-    return 2;
+  std::string ckpt, dump_arg = "-";
+  std::int64_t samples = 1000, probes = 20, iters = 20, chunk = 0;
+  int threads = 1;
+  CLI::App app{"Hessian benchmark on a train job's checkpoint: HVP vs gradient cost, Hutchinson trace and power "
+               "iteration, each checked while timed. Run alone or under mpirun (samples split across ranks).",
+               "bench_hessian"};
+  app.add_option("CHECKPOINT", ckpt, "A checkpoint file, or a run directory (its latest valid checkpoint)")->required();
+  app.add_option("samples", samples, "The first N training samples")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  app.add_option("probes", probes, "Hutchinson probes (no early stop)")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  app.add_option("iters", iters, "Power iterations (no early stop)")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  app.add_option("threads", threads, "Torch threads per rank")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  app.add_option("DUMP", dump_arg, "HDF5 file for bench/hessian_reference.py (rank 0 writes it); - = none")
+      ->capture_default_str();
+  app.add_option("chunk", chunk, "Samples per forward/backward on one rank; 0 = all of a rank's samples")
+      ->check(curvlab_bench::positive(true))->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   try {
-    const std::string ckpt = argv[1];
-    const std::int64_t samples = argc > 2 ? std::atoll(argv[2]) : 1000;
-    const std::int64_t probes = argc > 3 ? std::atoll(argv[3]) : 20;
-    const std::int64_t iters = argc > 4 ? std::atoll(argv[4]) : 20;
-    const int threads = argc > 5 ? std::atoi(argv[5]) : 1;
-    const std::string dump = argc > 6 && std::string(argv[6]) != "-" ? argv[6] : "";
-    const std::int64_t chunk = argc > 7 ? std::atoll(argv[7]) : 0;  // 0: all of a rank's samples
+    const std::string dump = dump_arg == "-" ? "" : dump_arg;
     torch::set_num_threads(threads);
     set_openblas_threads(1);  // as the hessian runner does (base/blas_threads.h)
     CommOptions cs;

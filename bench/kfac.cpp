@@ -18,6 +18,9 @@
 //     time, the blocks and cost share per rank. Correctness: every rank ends with the same
 //     preconditioned gradients (checksums allgathered and compared).
 // Inputs are random tensors of the data set's shape (Fashion-MNIST 1x28x28, CIFAR 3x32x32).
+// Arguments are positional, as above (defaults: step convnet 256 200 2 3; inverse resnet32 5); no
+// mode means step; --help lists them (bench_kfac step --help, bench_kfac inverse --help).
+#include "bench_args.h"
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -100,12 +103,24 @@ double time_steps(const std::string& model_name, std::int64_t batch, int steps, 
   return ms;
 }
 
-int run_step(int argc, char** argv) {
-  const std::string model = argc > 2 ? argv[2] : "convnet";
-  const std::int64_t batch = argc > 3 ? std::atoll(argv[3]) : 256;
-  const int steps = argc > 4 ? std::atoi(argv[4]) : 200;
-  const int threads = argc > 5 ? std::atoi(argv[5]) : 2;
-  const int repeats = argc > 6 ? std::max(1, std::atoi(argv[6])) : 3;
+struct StepArgs {
+  std::string model = "convnet";
+  std::int64_t batch = 256;
+  int steps = 200;
+  int threads = 2;
+  int repeats = 3;
+};
+
+struct InverseArgs {
+  std::string model = "resnet32";
+  int repeats = 5;
+};
+
+int run_step(const StepArgs& args) {
+  const std::string& model = args.model;
+  const std::int64_t batch = args.batch;
+  const int steps = args.steps, threads = args.threads;
+  const int repeats = std::max(1, args.repeats);
   torch::set_num_threads(threads);
   set_openblas_threads(1);  // as the train runner does (base/blas_threads.h)
   std::printf("# bench_kfac step: model %s, batch %lld, %d timed steps, %d threads, median of %d alternating "
@@ -153,9 +168,9 @@ int run_step(int argc, char** argv) {
   return rc;
 }
 
-int run_inverse(int argc, char** argv) {
-  const std::string model_name = argc > 2 ? argv[2] : "resnet32";
-  const int repeats = argc > 3 ? std::atoi(argv[3]) : 5;
+int run_inverse(const InverseArgs& args) {
+  const std::string& model_name = args.model;
+  const int repeats = args.repeats;
   auto runtime = MpiRuntime::acquire();
   int rc = 0;
   {
@@ -212,10 +227,29 @@ int run_inverse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string mode = argc > 1 ? argv[1] : "step";
-  if (mode == "step") return run_step(argc, argv);
-  if (mode == "inverse") return run_inverse(argc, argv);
-  std::fprintf(stderr, "usage: bench_kfac step [model] [batch] [steps] [threads]\n"
-                       "       mpirun -np N bench_kfac inverse [model] [repeats]\n");
-  return 2;
+  StepArgs step_args;
+  InverseArgs inverse_args;
+  CLI::App app{"K-FAC benchmarks (docs/performance.md, \"K-FAC\"); every run also checks its results.", "bench_kfac"};
+  app.require_subcommand(0, 1);
+  auto* step = app.add_subcommand("step", "One process: ms per training step of SGD and K-FAC at (1, 1) and (10, 100) "
+                                          "(the default mode)");
+  step->add_option("model", step_args.model, "Model name (convnet, lenet5, resnet20, ...)")->capture_default_str();
+  step->add_option("batch", step_args.batch, "Batch size")->check(curvlab_bench::positive())->capture_default_str();
+  step->add_option("steps", step_args.steps, "Timed steps per configuration (a multiple of 100)")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  step->add_option("threads", step_args.threads, "Torch threads")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  step->add_option("repeats", step_args.repeats, "Alternating repeats (the median is reported)")->capture_default_str();
+  auto* inverse = app.add_subcommand("inverse", "Under mpirun -np N: the inversion phase split over the ranks");
+  inverse->add_option("model", inverse_args.model, "Model name")->capture_default_str();
+  inverse->add_option("repeats", inverse_args.repeats, "Repeats (the median is reported)")
+      ->check(curvlab_bench::positive())->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (inverse->parsed()) return run_inverse(inverse_args);
+  return run_step(step_args);  // "step", or no mode at all
 }

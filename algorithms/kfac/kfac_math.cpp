@@ -85,6 +85,12 @@ Decomposition decompose(const torch::Tensor& a, const torch::Tensor& g, KfacMeth
   Decomposition d;
   SingleBlasThread one_blas_thread;
   const torch::Tensor a64 = a.to(dtype), g64 = g.to(dtype);
+  // Checked before LAPACK sees them: its eigh refuses NaN input with an error of its own.
+  if (!torch::isfinite(a64).all().item<bool>() || !torch::isfinite(g64).all().item<bool>()) {
+    CURVLAB_THROW(NumericsError, "K-FAC: a factor is not finite (NaN or inf in a layer's inputs or output gradients: "
+                                 "the run is diverging); lower train.lr or raise kfac.damping, or use "
+                                 "kfac.factor_dtype = \"float64\"");
+  }
   if (method == KfacMethod::kEigen) {
     auto [da, qa] = eigh(a64);
     auto [dg, qg] = eigh(g64);

@@ -3,7 +3,9 @@
 # Rules: (1) every #include of a curvlab header points down or sideways in the layer order
 # base < comm < algorithms < engine < cluster < jobs; (2) JobSpec and jobs/ headers appear only in
 # jobs/; (3) the training loop file engine/trainer.cpp stays under 250 lines; (4) a source, test,
-# bench or script file over 450 lines states why in its opening line ("long:" in the first line).
+# bench or script file over 450 lines states why in its opening line ("long:" in the first line);
+# (5) every .cpp of the library has its mirrored test: tests/<same path>_test.cpp, _test.py or
+# _mpitest.cpp (the binary's main.cpp is tested through the CLI: tests/jobs/main_test.py).
 # Prints every violation with file:line and exits 1 when there is one.
 import argparse
 import os
@@ -52,6 +54,16 @@ def check(root):
                 if len(lines) > LONG_FILE and 'long:' not in opening:
                     problems.append(f'{rel}: {len(lines)} lines and no reason in its opening line (write '
                                     '"long: <why>" there, or split the file)')
+    for top in LAYERS:
+        for dirpath, _, files in os.walk(os.path.join(root, top)):
+            for name in sorted(files):
+                if not name.endswith('.cpp'):
+                    continue
+                rel = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, '/')
+                stem = os.path.join(root, 'tests', rel[:-len('.cpp')])
+                mirrors = [stem + '_test.cpp', stem + '_test.py', stem + '_mpitest.cpp']
+                if not any(os.path.exists(m) for m in mirrors):
+                    problems.append(f'{rel}: no mirrored test (tests/{rel[:-4]}_test.cpp, _test.py or _mpitest.cpp)')
     return problems
 
 
@@ -68,9 +80,13 @@ def self_test():
         write('engine/trainer.cpp', '// loop\n' + 'x;\n' * LOOP_MAX)
         write('tests/c_test.cpp', '// c\n' + 'y;\n' * (LONG_FILE + 1))
         write('jobs/ok.cpp', '// ok\n#include "engine/trainer.h"\nJobSpec s;\n')
+        write('tests/jobs/ok_test.cpp', '// ok test\n')
+        for rel in ('comm/a.cpp', 'engine/trainer.cpp'):
+            write('tests/' + rel[:-4] + '_test.cpp', '// mirror\n')
+        write('base/untested.cpp', '// no test\n')
         found = check(root)
     expect = ['comm/a.cpp:2: includes engine/trainer.h', 'algorithms/b.h:2: JobSpec outside jobs/',
-              'engine/trainer.cpp: ', 'tests/c_test.cpp: ']
+              'engine/trainer.cpp: ', 'tests/c_test.cpp: ', 'base/untested.cpp: no mirrored test']
     missing = [e for e in expect if not any(p.startswith(e) for p in found)]
     extra = [p for p in found if not any(p.startswith(e) for e in expect)]
     for m in missing:

@@ -3,7 +3,7 @@
 parameter and buffer names and shapes, same forward numerics. Used by interop tests and
 benchmarks: build(name, sample_shape, num_classes, widths=None, activation='relu').
 
-Command line (used by tests/engine/models/python_twin_test.cpp):
+Command line (used by tests/engine/models/python_twin.h (used by each model test)):
   curvlab_models.py --dump-names SPEC [SPEC ...]
       prints "SPEC<TAB>param|buffer<TAB>name<TAB>d0,d1,..." for every parameter and buffer
       ("-" for a scalar, such as num_batches_tracked).

@@ -9,7 +9,7 @@ endif()
 # the 1-rank parameters; synchronized batch norm; resume under another rank count.
 foreach(case mlp syncbn resume schedule)
   add_test(NAME engine.trainer_ranks.${case}
-    COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/engine/trainer_ranks_test.py ${case}
+    COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/engine/trainer_test.py ${case}
             ${CMAKE_BINARY_DIR}/curvlab ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
   set_tests_properties(engine.trainer_ranks.${case} PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 600
     ENVIRONMENT "OMP_NUM_THREADS=1")

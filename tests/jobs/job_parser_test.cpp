@@ -1,5 +1,6 @@
-// Valid job files (long: one job file with every key, and a test per section): defaults, every key read into its field, --set overrides, recorded locations,
-// the shipped examples, and that docs/job-files.md documents every key and allowed value.
+// The job parser (jobs/job_parser.cpp; long: one job file with every key, and a test per section): defaults, every key read into its field,
+// recorded locations, the recorded text, the sections in the documented order, allowed values, the shipped examples, docs/job-files.md
+// documenting every key and allowed value, and the bad files whose messages come from the parser (TOML syntax, [job] [data] [model] [comm]).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,8 +10,10 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "jobs/did_you_mean.h"
+#include "jobs/bad_job_cases.h"
 #include "jobs/job_parser.h"
+#include <string>
+#include <vector>
 
 namespace curvlab {
 namespace {
@@ -356,50 +359,9 @@ TEST(JobParser, DottedKeysAndInlineTablesWork) {
   EXPECT_DOUBLE_EQ(s.train.lr_schedule.min_lr, 0.01);
 }
 
-TEST(JobParser, OverridesAreAppliedAndLocated) {
-  const JobSpec s = parse_job_text(kMinimal + "[train]\nlr = 0.1\n", "job.toml",
-                                   {"train.lr=0.05", "model.widths=[8, 4]", "data.dataset=mnist",
-                                    "job.output_dir=runs/x", "train.nesterov = true",
-                                    "job.name=2024", "data.root=\"/quoted path\""});
-  EXPECT_DOUBLE_EQ(s.train.lr, 0.05);
-  EXPECT_EQ(s.model.widths, (std::vector<std::int64_t>{8, 4}));
-  EXPECT_EQ(s.data.dataset, "mnist");          // not TOML: taken as a string
-  EXPECT_EQ(s.job.output_dir, "runs/x");
-  EXPECT_TRUE(s.train.nesterov);
-  EXPECT_EQ(s.job.name, "2024");               // a TOML integer, but job.name takes a string
-  EXPECT_EQ(s.data.root, "/quoted path");
-  EXPECT_EQ(s.where("train.lr").str(), "--set train.lr=0.05");
-  EXPECT_EQ(s.where("train.nesterov").str(), "--set train.nesterov = true");
-  // What ran is recorded: the resolved document, which parses to the same settings on its own.
-  EXPECT_EQ(s.source_text.rfind("# job.toml with --set train.lr=0.05 --set model.widths=[8, 4]", 0), 0u)
-      << s.source_text;
-  const JobSpec again = parse_job_text(s.source_text, "job.toml (recorded)");
-  EXPECT_DOUBLE_EQ(again.train.lr, 0.05);
-  EXPECT_EQ(again.model.widths, (std::vector<std::int64_t>{8, 4}));
-  EXPECT_EQ(again.data.dataset, "mnist");
-  EXPECT_EQ(again.job.output_dir, "runs/x");
-  EXPECT_TRUE(again.train.nesterov);
-  EXPECT_EQ(again.job.name, "2024");
-  EXPECT_EQ(again.data.root, "/quoted path");
-}
-
 TEST(JobParser, WithoutOverridesTheFileIsRecordedAsWritten) {
   const std::string text = kMinimal + "# a comment\n[train]\nlr = 0.1\n";
   EXPECT_EQ(parse_job_text(text, "job.toml").source_text, text);
-}
-
-TEST(JobParser, OverrideCreatesMissingSectionsAndLaterOnesWin) {
-  const JobSpec s = parse_job_text(kMinimal, "job.toml",
-                                   {"comm.backend=mpi", "train.lr_schedule.kind=cosine",
-                                    "train.lr=0.2", "train.lr=0.3"});
-  EXPECT_EQ(backend_names().name(s.comm.backend), "mpi");
-  EXPECT_EQ(lr_schedule_names().name(s.train.lr_schedule.kind), "cosine");
-  EXPECT_DOUBLE_EQ(s.train.lr, 0.3);
-}
-
-TEST(JobParser, OverrideCanSupplyTheRequiredOutputDir) {
-  const JobSpec s = parse_job_text("[train]\nlr = 0.1\n", "job.toml", {"job.output_dir=runs/o"});
-  EXPECT_EQ(s.job.output_dir, "runs/o");
 }
 
 TEST(JobParser, ExamplesAllParse) {
@@ -467,32 +429,232 @@ TEST(JobFileDocs, EveryKeyAndAllowedValueIsDocumented) {
   }
 }
 
-TEST(SourceLocation, Str) {
-  SourceLocation loc;
-  loc.file = "a.toml";
-  EXPECT_EQ(loc.str(), "a.toml");
-  loc.line = 3;
-  EXPECT_EQ(loc.str(), "a.toml:3");
-  loc.column = 7;
-  EXPECT_EQ(loc.str(), "a.toml:3:7");
+}  // namespace
+
+namespace bad_job {
+
+const std::vector<BadCase>& parser_cases() {
+  static const std::vector<BadCase> cases = {
+      {"SyntaxDoubleEquals", kJob + "[train]\nlr = = 0.1\n", {},
+       {"job.toml:4:", "TOML syntax error"}},
+      {"SyntaxDuplicateKey", kJob + "[train]\nlr = 0.1\nlr = 0.2\n", {},
+       {"job.toml:5:", "TOML syntax error", "lr"}},
+      {"SyntaxUnterminatedString", kJob + "[data]\nroot = \"/tmp\n", {},
+       {"job.toml:4:", "TOML syntax error"}},
+      {"BucketZero", kJob + "[comm]\nbucket_mb = 0\n", {},
+       {"job.toml:4:13: comm.bucket_mb must be > 0 (got 0)"}},
+      {"FirstBucketNegative", kJob + "[comm]\nfirst_bucket_mb = -1\n", {},
+       {"comm.first_bucket_mb must be > 0 (got -1)"}},
+      {"SeedNegative", "[job]\noutput_dir = \"out\"\nseed = -5\n", {},
+       {"job.toml:3:8: job.seed must be >= 0 (got -5)"}},
+      {"ShapeTwoElements", kJob + "[data]\nsynthetic_shape = [1, 8]\n", {},
+       {"job.toml:4:19: data.synthetic_shape must be an array of 3 integers (got 2 elements)"}},
+      {"ShapeZeroElement", kJob + "[data]\nsynthetic_shape = [1, 0, 8]\n", {},
+       {"job.toml:4:23: data.synthetic_shape[1] must be >= 1 (got 0)"}},
+      {"SyntheticClassesOne", kJob + "[data]\nsynthetic_classes = 1\n", {},
+       {"data.synthetic_classes must be >= 2 (got 1)"}},
+      {"TrainSubsetNegative", kJob + "[data]\ntrain_subset = -10\n", {},
+       {"job.toml:4:16: data.train_subset must be >= 0 (got -10)"}},
+      {"WidthNegative", kJob + "[model]\nwidths = [64, -1]\n", {},
+       {"job.toml:4:15: model.widths[1] must be >= 1 (got -1)"}},
+      {"OutputDirMissing", "[job]\nname = \"x\"\n", {},
+       {"job.toml:1:1: job.output_dir is required", "--set job.output_dir="}},
+      {"OutputDirMissingNoJobSection", "[train]\nlr = 0.1\n", {},
+       {"job.toml: job.output_dir is required"}},
+      {"OutputDirEmpty", "[job]\noutput_dir = \"\"\n", {},
+       {"job.toml:2:14: job.output_dir must not be empty"}},
+      {"JobNameWithSpace", "[job]\nname = \"my run\"\noutput_dir = \"o\"\n", {},
+       {"job.toml:2:8: job.name may hold only letters, digits, '-', '_' and '.' (got \"my run\")"}},
+      {"DatasetNearMiss", kJob + "[data]\ndataset = \"fashion_mnist\"\n", {},
+       {"job.toml:4:11: data.dataset must be one of fashion-mnist, mnist, cifar10, synthetic "
+        "(got \"fashion_mnist\"); did you mean \"fashion-mnist\"?"}},
+      {"DatasetFarOff", kJob + "[data]\ndataset = \"imagenet\"\n", {},
+       {"data.dataset must be one of fashion-mnist, mnist, cifar10, synthetic (got \"imagenet\")"}},
+      {"ModelNearMiss", kJob + "[model]\nname = \"resnet21\"\n", {},
+       {"job.toml:4:8: model.name must be one of mlp, lenet5, convnet, resnet20, resnet32, "
+        "resnet44, resnet56, resnet110 (got \"resnet21\"); did you mean \"resnet20\"?"}},
+      {"ActivationNearMiss", kJob + "[model]\nactivation = \"tanhh\"\n", {},
+       {"model.activation must be one of relu, tanh, gelu, sigmoid (got \"tanhh\"); did you mean "
+        "\"tanh\"?"}},
+      {"JobKindNearMiss", "[job]\nkind = \"trian\"\noutput_dir = \"o\"\n", {},
+       {"job.toml:2:8: job.kind must be one of train, hessian (got \"trian\"); did you mean \"train\"?"}},
+      {"BackendNearMiss", kJob + "[comm]\nbackend = \"ncl\"\n", {},
+       {"job.toml:4:11: comm.backend must be one of auto, mpi, nccl, local (got \"ncl\"); "
+        "did you mean \"nccl\"?"}},
+      {"BackendFarOff", kJob + "[comm]\nbackend = \"gloo\"\n", {},
+       {"comm.backend must be one of auto, mpi, nccl, local (got \"gloo\")"}},
+  };
+  return cases;
 }
 
-TEST(DidYouMean, EditDistance) {
-  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
-  EXPECT_EQ(edit_distance("", "abc"), 3u);
-  EXPECT_EQ(edit_distance("train", "trian"), 1u);  // a swap of neighbours costs 1
-  EXPECT_EQ(edit_distance("SGD", "sgd"), 0u);      // case-insensitive
-  EXPECT_EQ(edit_distance("lr", "lr"), 0u);
+}  // namespace bad_job
+
+namespace {
+
+CURVLAB_BAD_JOB_SUITE(JobParserBadFile, bad_job::parser_cases);
+
+using bad_job::kJob;
+
+TEST(JobParserBadFile, ThereAreAtLeastThirtyCases) {
+  EXPECT_GE(bad_job::parser_cases().size() + bad_job::section_reader_cases().size() +
+                bad_job::train_section_cases().size() + bad_job::override_cases().size(),
+            30u);
 }
 
-TEST(DidYouMean, ClosestMatchOnlyForNearMisses) {
-  const std::vector<std::string> names = {"fashion-mnist", "mnist", "cifar10", "synthetic"};
-  EXPECT_EQ(closest_match("fashion_mnist", names), "fashion-mnist");
-  EXPECT_EQ(closest_match("minst", names), "mnist");
-  EXPECT_EQ(closest_match("cifar", names), "cifar10");
-  EXPECT_EQ(closest_match("imagenet", names), "");
-  EXPECT_EQ(closest_match("x", {"lr"}), "");
-  EXPECT_EQ(join_names({"a", "b", "c"}), "a, b, c");
+TEST(LoadJobFile, MissingFileIsAConfigErrorNamingThePath) {
+  try {
+    load_job_file("/nonexistent/dir/job.toml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot read job file '/nonexistent/dir/job.toml'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(LoadJobFile, DirectoryIsAConfigError) {
+  try {
+    load_job_file(CURVLAB_SOURCE_DIR "/examples");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(JobParser, AllowedValuesComeFromTheRegistries) {
+  EXPECT_EQ(allowed_values("job.kind"), (std::vector<std::string>{"train", "hessian"}));
+  EXPECT_EQ(allowed_values("data.dataset"), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "synthetic"}));
+  EXPECT_EQ(allowed_values("model.name").front(), "mlp");
+  EXPECT_EQ(allowed_values("train.task"), (std::vector<std::string>{"classification"}));
+  EXPECT_EQ(allowed_values("comm.backend"), (std::vector<std::string>{"auto", "mpi", "nccl", "local"}));
+  EXPECT_TRUE(allowed_values("train.lr").empty());
+  EXPECT_TRUE(allowed_values("no.such.key").empty());
+}
+
+// The sections are read in the documented order (job, data, model, train, comm, kfac, hessian,
+// quant, then cluster and sweep), whatever order the kinds registered them in.
+TEST(JobParser, SectionsInTheDocumentedOrder) {
+  std::vector<std::string> sections;
+  for (const auto& k : job_file_keys()) {
+    if (k.find('.') == std::string::npos) sections.push_back(k);
+  }
+  EXPECT_EQ(sections, (std::vector<std::string>{"job", "data", "model", "train", "comm", "kfac", "hessian", "quant",
+                                                "cluster", "sweep"}));
+}
+
+TEST(JobParser, EmptyFileNeedsOnlyTheOutputDirectory) {
+  const JobSpec s = parse_job_text("", "empty.toml", {"job.output_dir=o"});
+  EXPECT_EQ(s.job.output_dir, "o");
+  EXPECT_EQ(s.job.kind, "train");
+}
+
+// ---- moved from tests/cluster/cluster_spec_test.cpp ----
+
+const std::string kClusterJob = "[job]\noutput_dir = \"out\"\n";
+
+std::string error_of(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_job_text(text, "job.toml", overrides);
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    return e.what();
+  }
+  return "<parsed without error>";
+}
+
+TEST(ClusterOptions, DefaultsWhenAbsent) {
+  const JobSpec spec = parse_job_text(kClusterJob, "job.toml");
+  EXPECT_EQ(spec.cluster.nodes, 1);
+  EXPECT_EQ(spec.cluster.tasks_per_node, 1);
+  EXPECT_EQ(spec.cluster.gpus_per_node, 0);
+  EXPECT_EQ(spec.cluster.time, "01:00:00");
+  EXPECT_EQ(launcher_names().name(spec.cluster.launcher), "srun");
+  EXPECT_EQ(spec.cluster.srun_mpi, "pmix");
+  EXPECT_EQ(spec.cluster.signal_seconds, 120);
+  EXPECT_TRUE(spec.cluster.requeue);
+  EXPECT_TRUE(spec.cluster.sbatch.empty());
+}
+
+TEST(ClusterOptions, FullSection) {
+  const JobSpec spec = parse_job_text(kClusterJob +
+                                          "[cluster]\nnodes = 4\ntasks_per_node = 8\ngpus_per_node = 8\n"
+                                          "cpus_per_task = 6\ntime = \"2-00:00:00\"\npartition = \"gpu\"\n"
+                                          "account = \"proj-42\"\nqos = \"high\"\nmem = \"480G\"\n"
+                                          "launcher = \"mpirun\"\nmpirun_args = [\"--bind-to\", \"none\"]\n"
+                                          "signal_seconds = 300\nrequeue = false\narray_throttle = 4\n"
+                                          "modules = [\"cuda/12.1\", \"openmpi/4.1\"]\n"
+                                          "setup = [\"source ~/venv/bin/activate\"]\n"
+                                          "sbatch = [\"--exclusive\", \"--constraint=a100\"]\n"
+                                          "executable = \"/opt/curvlab/bin/curvlab\"\n",
+                                      "job.toml");
+  const ClusterOptions& c = spec.cluster;
+  EXPECT_EQ(c.nodes, 4);
+  EXPECT_EQ(c.tasks_per_node, 8);
+  EXPECT_EQ(c.gpus_per_node, 8);
+  EXPECT_EQ(c.cpus_per_task, 6);
+  EXPECT_EQ(c.time, "2-00:00:00");
+  EXPECT_EQ(c.partition, "gpu");
+  EXPECT_EQ(c.account, "proj-42");
+  EXPECT_EQ(c.qos, "high");
+  EXPECT_EQ(c.mem, "480G");
+  EXPECT_EQ(launcher_names().name(c.launcher), "mpirun");
+  EXPECT_EQ(c.mpirun_args, (std::vector<std::string>{"--bind-to", "none"}));
+  EXPECT_EQ(c.signal_seconds, 300);
+  EXPECT_FALSE(c.requeue);
+  EXPECT_EQ(c.array_throttle, 4);
+  EXPECT_EQ(c.modules, (std::vector<std::string>{"cuda/12.1", "openmpi/4.1"}));
+  EXPECT_EQ(c.setup, (std::vector<std::string>{"source ~/venv/bin/activate"}));
+  EXPECT_EQ(c.sbatch, (std::vector<std::string>{"--exclusive", "--constraint=a100"}));
+  EXPECT_EQ(c.executable, "/opt/curvlab/bin/curvlab");
+}
+
+TEST(ClusterOptions, OverridesFromTheCommandLine) {
+  // `curvlab submit --nodes 2 --time 00:30:00` becomes these --set overrides.
+  const JobSpec spec = parse_job_text(kClusterJob + "[cluster]\nnodes = 4\n", "job.toml",
+                                      {"cluster.nodes=2", "cluster.time=00:30:00", "cluster.partition=debug"});
+  EXPECT_EQ(spec.cluster.nodes, 2);
+  EXPECT_EQ(spec.cluster.time, "00:30:00");
+  EXPECT_EQ(spec.cluster.partition, "debug");
+}
+
+struct BadCluster {
+  const char* name;
+  std::string section;                 // lines after "[cluster]" (line 4 onwards)
+  std::vector<std::string> overrides;
+  std::vector<std::string> expected;
+};
+
+TEST(ClusterOptions, BadValues) {
+  const std::vector<BadCluster> cases = {
+      {"NodesZero", "nodes = 0\n", {}, {"job.toml:4:9:", "cluster.nodes", ">= 1", "got 0"}},
+      {"TasksString", "tasks_per_node = \"8\"\n", {}, {"job.toml:4:", "cluster.tasks_per_node", "integer"}},
+      {"GpusNegative", "gpus_per_node = -1\n", {}, {"job.toml:4:", "cluster.gpus_per_node", ">= 0"}},
+      {"LauncherNearMiss", "launcher = \"srn\"\n", {},
+       {"job.toml:4:", "cluster.launcher must be one of", "srun", "mpirun", "did you mean \"srun\""}},
+      {"TimeGarbage", "time = \"two hours\"\n", {},
+       {"job.toml:4:", "cluster.time must be a Slurm time limit", "HH:MM:SS", "two hours"}},
+      {"TimeZero", "time = \"0\"\n", {}, {"job.toml:4:", "cluster.time", "greater than 0"}},
+      {"TimeTooManyFields", "time = \"1:2:3:4\"\n", {}, {"job.toml:4:", "cluster.time"}},
+      {"SignalLongerThanLimit", "time = \"00:01:00\"\nsignal_seconds = 120\n", {},
+       {"job.toml:5:", "cluster.signal_seconds must be shorter than cluster.time", "120 s", "00:01:00"}},
+      {"PartitionWithSpace", "partition = \"gpu; rm -rf /\"\n", {},
+       {"job.toml:4:", "cluster.partition may hold only letters, digits"}},
+      {"ModulesNotStrings", "modules = [\"cuda\", 12]\n", {},
+       {"job.toml:4:", "cluster.modules[1] must be a string", "integer 12"}},
+      {"SetupMultiLine", "setup = [\"\"\"a\nb\"\"\"]\n", {}, {"job.toml:4:", "cluster.setup[0]", "on one line"}},
+      {"SbatchWithoutDashes", "sbatch = [\"#SBATCH --exclusive\"]\n", {},
+       {"job.toml:4:", "cluster.sbatch[0] must be an sbatch option", "without \"#SBATCH\""}},
+      {"UnknownKeyNearMiss", "ndoes = 2\n", {}, {"job.toml:4:1:", "'cluster.ndoes'", "did you mean 'cluster.nodes'?"}},
+      {"OverrideNodesZero", "", {"cluster.nodes=0"}, {"--set cluster.nodes=0", ">= 1"}},
+      {"OverrideBadTime", "", {"cluster.time=soon"}, {"--set cluster.time=soon", "Slurm time limit"}},
+  };
+  for (const BadCluster& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string message = error_of(kClusterJob + "[cluster]\n" + c.section, c.overrides);
+    for (const std::string& want : c.expected) {
+      EXPECT_NE(message.find(want), std::string::npos) << c.name << ": '" << want << "' not in: " << message;
+    }
+  }
 }
 
 }  // namespace

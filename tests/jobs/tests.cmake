@@ -1,7 +1,8 @@
-# jobs/ tests beyond GoogleTest: bad input to the curvlab binary (exit status 2, message, disk
-# untouched), run by Debian's python3 on the binary built in this tree.
+# jobs/ tests beyond GoogleTest: the curvlab binary's main (jobs/main.cpp): bad input (exit status 2,
+# message, disk untouched) and what each subcommand does with it, run by Debian's python3 on the
+# binary built in this tree.
 add_test(NAME jobs.cli_errors
-  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/cli_errors_test.py
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/main_test.py
           ${CMAKE_BINARY_DIR}/curvlab ${CMAKE_CURRENT_SOURCE_DIR}/jobs/cases)
 set_tests_properties(jobs.cli_errors PROPERTIES LABELS cli TIMEOUT 600
   ENVIRONMENT "OMP_NUM_THREADS=1")
@@ -16,16 +17,23 @@ foreach(mode local mpi)
     set(extra ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
   endif()
   add_test(NAME jobs.sweep.${mode}
-    COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/sweep_test.py ${CMAKE_BINARY_DIR}/curvlab ${mode} ${extra})
+    COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/sweep/sweep_runner_test.py ${CMAKE_BINARY_DIR}/curvlab ${mode} ${extra})
   set_tests_properties(jobs.sweep.${mode} PROPERTIES LABELS jobs PROCESSORS 2 TIMEOUT 300
     ENVIRONMENT "OMP_NUM_THREADS=1")
 endforeach()
 
-# tests/jobs/sweep_expand_test.cpp checks the canonical TOML text (jobs/sweep/toml_text.h) on toml++ tables.
+# Tests of jobs/ code that includes toml++ (toml_text, overrides, section_reader) build on toml++ tables.
 target_link_libraries(test_jobs PRIVATE tomlplusplus::tomlplusplus)
 
 # `curvlab report` end to end: a fixture sweep with known curves (CSV numbers, PNG + SVG plots), a
 # real short run's curves, and bad input (exit 2).
 add_test(NAME jobs.report_cli
-  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/report_cli_test.py ${CMAKE_BINARY_DIR}/curvlab)
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/report/report_test.py ${CMAKE_BINARY_DIR}/curvlab)
 set_tests_properties(jobs.report_cli PROPERTIES LABELS cli TIMEOUT 300 ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The hessian job kind end to end (jobs/hessian/hessian_runner.cpp): a trained checkpoint, 1 and 2 ranks.
+add_test(NAME jobs.hessian.job
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/hessian/hessian_runner_test.py
+          $<TARGET_FILE:curvlab> ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+set_tests_properties(jobs.hessian.job PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")

@@ -1,10 +1,12 @@
 // A tiny float64 problem for the Hessian tests: an MLP with ~130 parameters on 50 Gaussian samples,
-// and its exact Hessian built row by row with dense autograd (independent of HvpOperator).
+// and its exact Hessian built row by row with dense autograd (independent of HvpOperator); and the
+// operators the estimator tests share (an HvpOperator or a dense matrix as a LinearOperator).
 #pragma once
 
 #include <torch/torch.h>
 
 #include "algorithms/hessian/hvp.h"
+#include "algorithms/hessian/linear_operator.h"
 #include "engine/models/model.h"
 
 namespace curvlab {
@@ -60,6 +62,21 @@ inline TinyProblem make_tiny_problem(std::uint64_t seed = 3) {
   p.targets = torch::randint(0, 3, {50}, torch::kInt64);
   p.dense = dense_hessian(p.model, p.inputs, p.targets);
   return p;
+}
+
+// The estimators' view of an HVP operator (it must outlive the returned operator).
+inline LinearOperator as_operator(HvpOperator& hvp) {
+  return {hvp.dim(), [&hvp](const torch::Tensor& v) { return hvp.apply(v); }};
+}
+// A dense symmetric matrix H [n, n] as an operator.
+inline LinearOperator dense_operator(const torch::Tensor& H) {
+  return {H.size(0), [H](const torch::Tensor& v) { return torch::mv(H, v); }};
+}
+// The (offset, numel) blocks of the operator's layers.
+inline std::vector<std::pair<std::int64_t, std::int64_t>> blocks_of(const HvpOperator& hvp) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> b;
+  for (const auto& g : hvp.groups()) b.emplace_back(g.offset, g.numel);
+  return b;
 }
 
 }  // namespace testing_hessian

@@ -69,6 +69,12 @@ struct ConvCase {
   bool bias;
 };
 
+// Printed in test listings (the struct's padding bytes would otherwise make the names vary).
+void PrintTo(const ConvCase& c, std::ostream* os) {
+  *os << "in " << c.in << " out " << c.out << " k " << c.k << " stride " << c.stride << " pad " << c.pad << " dilation "
+      << c.dilation << " groups " << c.groups << " input " << c.h << "x" << c.w << (c.bias ? " bias" : " no bias");
+}
+
 class KfacConvFactors : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(KfacConvFactors, MatchLoopPatches) {

@@ -1,13 +1,12 @@
-// Batch-size schedules and lr scaling: the batch and the lr at given steps/epochs for every kind
-// and shape (values worked out by hand from the formulas in docs/large-batch.md), cycle ends,
-// and the step planning against the real Loader serving the same schedule.
+// Tests of algorithms/large_batch/batch_schedule.cpp: the batch at given steps/epochs for every
+// kind and shape (values worked out by hand from the formulas in docs/large-batch.md), cycle
+// ends, and the step planning against the real Loader serving the same schedule.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 
 #include "algorithms/large_batch/batch_schedule.h"
-#include "algorithms/schedules/lr_schedule.h"
 #include "engine/data/loader.h"
 
 using namespace curvlab;
@@ -127,39 +126,4 @@ TEST(BatchSchedule, PlannedStepsMatchTheLoader) {
       EXPECT_DOUBLE_EQ(epochs_after_steps(s, 1000, drop_last, steps), 3.0);
     }
   }
-}
-
-TEST(LrScaling, LinearAndSqrtRules) {
-  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kNone, 1024, 128), 1.0);
-  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kLinear, 1024, 128), 8.0);
-  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kSqrt, 512, 128), 2.0);
-  EXPECT_DOUBLE_EQ(lr_scale_factor(LrScaling::kLinear, 64, 128), 0.5);
-}
-
-TEST(LrScaling, GoyalWarmupStartsAtTheReferenceLr) {
-  LrPlan t;
-  t.lr = 0.1;
-  t.base_batch = 1024;
-  t.reference_batch = 256;
-  t.scaling = LrScaling::kLinear;
-  t.schedule.warmup_epochs = 5;
-  // peak 0.4; warmup from 0.1 to 0.4 over 5 epochs
-  EXPECT_NEAR(lr_at_step(t, 0.0, 90, 1024), 0.1, 1e-12);
-  EXPECT_NEAR(lr_at_step(t, 2.5, 90, 1024), 0.25, 1e-12);
-  EXPECT_NEAR(lr_at_step(t, 5.0, 90, 1024), 0.4, 1e-12);
-  EXPECT_NEAR(lr_at_step(t, 50, 90, 1024), 0.4, 1e-12);
-  t.schedule.kind = LrScheduleKind::kStep;
-  t.schedule.milestones = {30};
-  EXPECT_NEAR(lr_at_step(t, 31, 90, 1024), 0.04, 1e-12);
-}
-
-TEST(LrScaling, CoupledLrFollowsTheCurrentBatch) {
-  LrPlan t;
-  t.lr = 0.05;
-  t.base_batch = 128;
-  t.scaling = LrScaling::kSqrt;
-  t.couple_lr = true;
-  EXPECT_NEAR(lr_at_step(t, 1.0, 10, 512), 0.1, 1e-12);   // sqrt(512 / 128) = 2
-  t.couple_lr = false;
-  EXPECT_NEAR(lr_at_step(t, 1.0, 10, 512), 0.05, 1e-12);  // the lr keeps its own schedule
 }

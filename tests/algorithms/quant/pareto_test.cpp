@@ -1,12 +1,12 @@
-// The DP Pareto frontier equals the brute-force frontier over all 4^6 assignments of a 6-layer
-// problem (several random instances, ties included); HAWQ plans respect fixed layers and budgets.
+// Tests of algorithms/quant/pareto.cpp: the DP Pareto frontier equals the brute-force frontier over
+// all 4^6 assignments of a 6-layer problem (several random instances, ties included), and the
+// best point under every budget is the brute-force optimum.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <random>
 
-#include "algorithms/quant/hawq.h"
 #include "algorithms/quant/pareto.h"
 #include "base/error.h"
 
@@ -94,37 +94,17 @@ TEST(Pareto, DpEqualsBruteForceOnSixLayers) {
   }
 }
 
-TEST(Hawq, FixedFirstLastLayersAndBudget) {
-  torch::manual_seed(0);
-  std::vector<HawqLayer> layers;
-  for (int i = 0; i < 5; ++i) {
-    HawqLayer l;
-    l.name = "l" + std::to_string(i);
-    l.weight = torch::randn({4 + i, 6});
-    l.trace = 10.0 / (i + 1);
-    l.top_eigenvalue = 5.0 - i;
-    layers.push_back(l);
-  }
-  HawqOptions o;
-  HawqPlan plan(layers, o);
-  for (const auto& p : plan.frontier()) {
-    const Allocation a = plan.from_point(p);
-    EXPECT_EQ(a.bits.front(), 8);
-    EXPECT_EQ(a.bits.back(), 8);
-    EXPECT_EQ(a.size_bits, p.size);
-    EXPECT_NEAR(a.omega, p.cost, 1e-12);
-  }
-  const std::int64_t budget = static_cast<std::int64_t>(6.0 * static_cast<double>(plan.total_weights()));
-  const Allocation a = plan.at_budget(budget);
-  EXPECT_LE(a.size_bits, budget);
-  const Allocation rev = plan.reverse_at_budget(budget);
-  EXPECT_LE(rev.size_bits, budget);
-  EXPECT_LE(a.omega, rev.omega);  // the optimum under the budget is never worse than another point
-  EXPECT_THROW(plan.at_budget(plan.smallest_size() - 1), ConfigError);
-  EXPECT_EQ(plan.uniform(3).bits, (std::vector<std::int64_t>{8, 3, 3, 3, 8}));
-  // v1: lambda / n descending; layer 0 has the largest lambda and the fewest weights.
-  EXPECT_EQ(plan.v1_bit_order().front(), 0u);
-  EXPECT_EQ(plan.v1_finetune_order(a).size(), 5u);
+TEST(Pareto, ALayerWithoutOptionsIsAConfigErrorAndNoLayersIsOneEmptyPoint) {
+  EXPECT_THROW(pareto_frontier({LayerOptions{}}), ConfigError);
+  LayerOptions mismatched;
+  mismatched.size = {1, 2};
+  mismatched.cost = {1.0};
+  EXPECT_THROW(pareto_frontier({mismatched}), ConfigError);
+  const auto none = pareto_frontier({});
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(none[0].size, 0);
+  EXPECT_EQ(none[0].cost, 0.0);
+  EXPECT_TRUE(none[0].choice.empty());
 }
 
 }  // namespace

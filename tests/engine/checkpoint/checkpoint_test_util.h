@@ -1,8 +1,10 @@
-// Helpers shared by the checkpoint tests: a scratch directory removed after each test, and
-// byte-level file surgery (flip a byte, truncate) to simulate corruption.
+// Helpers shared by the checkpoint tests: a scratch directory removed after each test, byte-level
+// file surgery (flip a byte, truncate) to simulate corruption, an independent bitwise CRC32 with the
+// documented checksum record layout, and running the h5py scripts of this folder.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -57,6 +59,39 @@ inline void truncate_to_fraction(const std::string& file, double fraction) {
 inline std::string read_all(const std::string& file) {
   std::ifstream f(file, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// Reference CRC32 (IEEE 802.3, reflected, poly 0xEDB88320), bit by bit: independent of zlib.
+inline std::uint32_t reference_crc32(const std::string& bytes) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char c : bytes) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// One checksum record as docs/checkpoint-format.md defines it: path 0 dtype 0 shape 0 raw-bytes.
+inline std::string record(const std::string& path, const std::string& dtype, const std::string& shape,
+                          const void* data, std::size_t n) {
+  std::string r = path + '\0' + dtype + '\0' + shape + '\0';
+  r.append(static_cast<const char*>(data), n);
+  return r;
+}
+
+constexpr char kPython[] = "/usr/bin/python3";
+
+// Runs a script from tests/engine/checkpoint/ with `file` as argument; its output goes to the test log.
+inline int run_script(const std::string& script, const std::string& file) {
+  const std::string cmd = std::string(kPython) + " " + CURVLAB_SOURCE_DIR +
+                          "/tests/engine/checkpoint/" + script + " '" + file + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+inline bool python_available() {
+  return std::filesystem::exists(kPython) &&
+         std::system((std::string(kPython) + " -c 'import h5py' 2>/dev/null").c_str()) == 0;
 }
 
 }  // namespace curvlab::testing_ckpt

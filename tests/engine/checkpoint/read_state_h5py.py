@@ -1,6 +1,7 @@
-"""Reads a state file written by h5py_interop_test.cpp with h5py and checks every value, dtype,
-string and attribute, recomputes the checksum from its definition in docs/checkpoint-format.md,
-and loads /model into a torch.nn module the way the doc's example does. Exit status 0 = pass."""
+"""Reads a state file written by state_file_test.cpp (StateFile.PythonReadsWhatCurvlabWrites) with
+h5py and checks every value, dtype, string and attribute, recomputes the checksum from its
+definition in docs/checkpoint-format.md, and loads /model into a torch.nn module the way the doc's
+example does. Exit status 0 = pass."""
 import sys
 import zlib
 

@@ -1,13 +1,17 @@
-// Whole state files: root attributes, the atomic write (a failing fill leaves nothing behind and
-// an existing file untouched), and the checksum catching flipped bytes and truncation. The
-// checksum is checked against an independent bitwise CRC32 over the documented record layout.
+// Whole state files (engine/checkpoint/state_file.cpp): root attributes, the atomic write (a failing
+// fill leaves nothing behind and an existing file untouched), the verified open catching flipped
+// bytes, truncation, a foreign format and a missing checksum, check_state_checksum's verdicts, and
+// h5py (Debian's /usr/bin/python3) reading a file curvlab wrote. The stored checksum is checked
+// against an independent bitwise CRC32 over the documented record layout.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "engine/checkpoint/checkpointer.h"
+#include "engine/checkpoint/hdf5_handle.h"
 #include "engine/checkpoint/hdf5_state_reader.h"
+#include "engine/checkpoint/hdf5_strings.h"
 #include "engine/checkpoint/state_checksum.h"
 #include "engine/checkpoint/state_file.h"
 #include "base/error.h"
@@ -19,22 +23,8 @@ namespace {
 using testing_ckpt::ScratchDir;
 namespace fs = std::filesystem;
 
-// Reference CRC32 (IEEE 802.3, reflected, poly 0xEDB88320), bit by bit: independent of zlib.
-std::uint32_t reference_crc32(const std::string& bytes) {
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (unsigned char c : bytes) {
-    crc ^= c;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
-  return ~crc;
-}
-
-std::string record(const std::string& path, const std::string& dtype, const std::string& shape,
-                   const void* data, std::size_t n) {
-  std::string r = path + '\0' + dtype + '\0' + shape + '\0';
-  r.append(static_cast<const char*>(data), n);
-  return r;
-}
+using testing_ckpt::record;
+using testing_ckpt::reference_crc32;
 
 void write_sample(const std::string& file, std::int64_t step) {
   write_state_file(file, [&](StateWriter& w) {
@@ -69,22 +59,6 @@ TEST(StateFile, ChecksumMatchesIndependentCrcOverSortedRecords) {
   EXPECT_EQ(attrs.at("format"), "curvlab-state-1");
   EXPECT_EQ(attrs.at("step"), "12");
   EXPECT_EQ(attrs.at("job_text"), "[job]\nkind = \"train\"\n");
-}
-
-TEST(StateFile, ChecksumDoesNotDependOnInsertionOrder) {
-  const std::int64_t a = 1, b = 2, c = 3;
-  StateChecksum forward, backward;
-  forward.add("a", "int64", {}, &a, 8);
-  forward.add("b/x", "int64", {1}, &b, 8);
-  forward.add("c", "int64", {}, &c, 8);
-  backward.add("c", "int64", {}, &c, 8);
-  backward.add("b/x", "int64", {1}, &b, 8);
-  backward.add("a", "int64", {}, &a, 8);
-  EXPECT_EQ(forward.value(), backward.value());
-  const std::string all = record("a", "int64", "", &a, 8) + record("b/x", "int64", "1", &b, 8) +
-                          record("c", "int64", "", &c, 8);
-  EXPECT_EQ(forward.value(), reference_crc32(all));
-  EXPECT_THROW(forward.add("a", "int64", {}, &a, 8), IoError);
 }
 
 TEST(StateFile, FailingFillLeavesNoFileAndKeepsExistingTarget) {
@@ -153,6 +127,76 @@ TEST(StateFile, TruncatedAndForeignFilesAreRejected) {
 
   const std::string missing = expect_io_error([&] { open_state_file(dir.file("none.h5")); });
   EXPECT_NE(missing.find("does not exist"), std::string::npos) << missing;
+}
+
+// A file without format or checksum attributes (what an interrupted or foreign writer leaves), and a
+// newer format: open_state_file refuses each, naming what is missing; check_state_checksum says why.
+TEST(StateFile, MissingFormatOrChecksumAndForeignFormatAreRejected) {
+  ScratchDir dir;
+  const std::string plain = dir.file("plain.h5");
+  {
+    H5File f(H5Fcreate(plain.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    ASSERT_TRUE(f.valid());
+  }
+  const std::string no_format = expect_io_error([&] { open_state_file(plain); });
+  EXPECT_NE(no_format.find("has no 'format' attribute"), std::string::npos) << no_format;
+  const ChecksumCheck none = check_state_checksum(Hdf5StateReader(plain));
+  EXPECT_FALSE(none.ok);
+  EXPECT_TRUE(none.stored.empty());
+  EXPECT_NE(none.problem.find("no 'checksum_crc32' attribute"), std::string::npos) << none.problem;
+
+  const std::string future = dir.file("future.h5");
+  {
+    H5File f(H5Fcreate(future.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    write_string_attribute(f.get(), "format", "curvlab-state-2", future);
+  }
+  const std::string newer = expect_io_error([&] { open_state_file(future); });
+  EXPECT_NE(newer.find("has format 'curvlab-state-2', expected 'curvlab-state-1'"), std::string::npos) << newer;
+}
+
+TEST(StateFile, CheckStateChecksumReportsStoredComputedAndCount) {
+  ScratchDir dir;
+  const std::string file = dir.file("ok.h5");
+  write_sample(file, 5);
+  const ChecksumCheck good = check_state_checksum(Hdf5StateReader(file));
+  EXPECT_TRUE(good.ok) << good.problem;
+  EXPECT_EQ(good.datasets, 3u);
+  EXPECT_EQ(good.stored, good.computed);
+  EXPECT_EQ(good.stored, read_state_attributes(file).at("checksum_crc32"));
+  EXPECT_TRUE(good.problem.empty());
+
+  const auto offset = Hdf5StateReader(file).data_file_offset("model/fc.weight");
+  ASSERT_TRUE(offset.has_value());
+  testing_ckpt::flip_byte(file, *offset);
+  const ChecksumCheck bad = check_state_checksum(Hdf5StateReader(file));
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.stored, bad.computed);
+  EXPECT_EQ(bad.problem, "checksum mismatch: stored " + bad.stored + ", computed " + bad.computed + " over 3 datasets");
+  // read_state_attributes does not verify: it still reads the attributes of the corrupted file.
+  EXPECT_EQ(read_state_attributes(file).at("step"), "5");
+}
+
+// Interop with h5py: Python reads a file curvlab wrote (values, dtypes, strings, attributes, the
+// checksum recomputed from its documented definition, and a torch.nn model loaded from /model).
+TEST(StateFile, PythonReadsWhatCurvlabWrites) {
+  if (!testing_ckpt::python_available()) GTEST_SKIP() << testing_ckpt::kPython << " with h5py is not installed";
+  ScratchDir dir;
+  const std::string file = dir.file("ckpt_00000012.h5");
+  // The values below are repeated in read_state_h5py.py.
+  write_state_file(file, [&](StateWriter& w) {
+    w.write_tensor("model/fc.weight", torch::arange(6, torch::kFloat32).reshape({2, 3}) * 0.5 - 1);
+    w.write_tensor("model/fc.bias", torch::tensor({0.25f, -0.5f}));
+    w.write_tensor("model/mask", torch::tensor({true, false, true}));
+    w.write_tensor("model/half", torch::tensor({1.5, -2.0}, torch::kFloat16));
+    w.write_tensor("model/empty", torch::zeros({0, 3}, torch::kFloat64));
+    w.write_tensor("model/count", torch::tensor(7, torch::kInt64));
+    w.write_tensor("rng/torch_cpu", torch::arange(16, torch::kUInt8));
+    w.write_int("trainer/step", 12);
+    w.write_double("trainer/lr", 0.125);
+    w.write_string("trainer/name", "κ-FAC ✓");
+  }, {{"job_text", "[job]\nkind = \"train\"\n"}, {"step", "12"}});
+  EXPECT_EQ(testing_ckpt::run_script("read_state_h5py.py", file), 0)
+      << "the Python check failed; see its output above";
 }
 
 }  // namespace

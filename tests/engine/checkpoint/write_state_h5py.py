@@ -1,5 +1,5 @@
 """Writes a plain HDF5 file with h5py (no torch_dtype attributes, a big-endian array, a
-fixed-length string, h5py's bool) for h5py_interop_test.cpp to read through Hdf5StateReader."""
+fixed-length string, h5py's bool) for hdf5_state_reader_test.cpp to read through Hdf5StateReader."""
 import sys
 
 import h5py

@@ -40,13 +40,8 @@ JobSpec tiny_job(const std::string& out, double lr = 0.1) {
   return parse_job_text(text, "tiny.toml");
 }
 
-JobSpec job(const std::string& out, const std::string& train_extra, std::int64_t batch = 24, double lr = 0.1) {
-  return test_util::large_batch_job(out, train_extra, batch, lr);
-}
-
-TrainResult run(const JobSpec& spec, RunMode mode = RunMode::kFresh, TrainerCallbacks hooks = {}) {
-  return test_util::run_job(spec, mode, std::move(hooks));
-}
+using test_util::large_batch_job;
+using test_util::run_job;
 
 using test_util::expect_models_close;
 using test_util::final_model;
@@ -136,8 +131,8 @@ TEST(Trainer, MicroBatchesGiveTheOneBatchResult) {
   for (const std::string optimizer : {"sgd", "kfac"}) {
     const std::string a = temp_dir("micro1_" + optimizer), b = temp_dir("micro3_" + optimizer);
     const std::string extra = "steps = 8\noptimizer = \"" + optimizer + "\"\n";
-    run(job(a, extra));
-    run(job(b, extra + "micro_batches = 3\n"));
+    run_job(large_batch_job(a, extra));
+    run_job(large_batch_job(b, extra + "micro_batches = 3\n"));
     // float32 sums in another order: 1e-5 absolute on parameters of size ~0.1-1
     expect_models_close(a, b, 1e-5);
     fs::remove_all(a);
@@ -147,7 +142,7 @@ TEST(Trainer, MicroBatchesGiveTheOneBatchResult) {
 
 TEST(Trainer, StopAtTargetEndsAtTheFirstEvaluationMeetingIt) {
   const std::string out = temp_dir("target");
-  const TrainResult r = run(job(out,
+  const TrainResult r = run_job(large_batch_job(out,
                                 "epochs = 20\neval_every_steps = 5\ntarget_metric = \"test_accuracy\"\n"
                                 "target_value = 0.5\nstop_at_target = true\n"));
   const auto evals = read_csv(out + "/metrics_evals.csv");
@@ -166,7 +161,7 @@ TEST(Trainer, StopAtTargetEndsAtTheFirstEvaluationMeetingIt) {
 
 TEST(Trainer, LarsAndStepScheduleTrain) {
   const std::string out = temp_dir("lars");
-  const TrainResult r = run(job(out,
+  const TrainResult r = run_job(large_batch_job(out,
                                 "epochs = 4\noptimizer = \"lars\"\nweight_decay = 1e-4\n"
                                 "lr_scaling = \"sqrt\"\nreference_batch_size = 24\n"
                                 "[train.batch_schedule]\nkind = \"step\"\nmilestones = [2]\ngamma = 4\ncouple_lr = true\n",

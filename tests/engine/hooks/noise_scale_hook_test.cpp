@@ -22,13 +22,8 @@ namespace {
 
 std::string temp_dir(const std::string& name) { return test_util::temp_dir("noise_scale_hook_test", name); }
 
-JobSpec job(const std::string& out, const std::string& train_extra, std::int64_t batch = 24, double lr = 0.1) {
-  return test_util::large_batch_job(out, train_extra, batch, lr);
-}
-
-TrainResult run(const JobSpec& spec, RunMode mode = RunMode::kFresh, TrainerCallbacks hooks = {}) {
-  return test_util::run_job(spec, mode, std::move(hooks));
-}
+using test_util::large_batch_job;
+using test_util::run_job;
 
 using test_util::expect_models_close;
 using test_util::final_model;
@@ -38,8 +33,8 @@ using test_util::read_csv;
 
 TEST(NoiseScaleHook, FirstStepMatchesAutograd) {
   const std::string out = temp_dir("noise");
-  const JobSpec spec = job(out, "steps = 1\nnoise_scale = true\n", 40);
-  run(spec);
+  const JobSpec spec = large_batch_job(out, "steps = 1\nnoise_scale = true\n", 40);
+  run_job(spec);
   const auto steps = read_csv(out + "/metrics_steps.csv");
 
   // Independent: the same initial model and first batch; gradients of the two halves (one rank:
@@ -71,17 +66,17 @@ TEST(NoiseScaleHook, FirstStepMatchesAutograd) {
 TEST(NoiseScaleHook, StateIsCheckpointedAndResumed) {
   const std::string a = temp_dir("full"), b = temp_dir("resumed"), off = temp_dir("off");
   const std::string extra = "steps = 10\nnoise_scale = true\nnoise_scale_ema = 0.8\ncheckpoint_every_steps = 4\n";
-  run(job(a, extra));
+  run_job(large_batch_job(a, extra));
   std::int64_t polls = 0;
   TrainerCallbacks stop;  // stops after step 6 (checkpoint there)
   stop.stop_requested = [&] { return ++polls > 6; };
-  EXPECT_EQ(run(job(b, extra), RunMode::kFresh, stop).steps, 6);
+  EXPECT_EQ(run_job(large_batch_job(b, extra), RunMode::kFresh, stop).steps, 6);
   {
     auto ckpt = open_state_file(b + "/checkpoints/ckpt_00000006.h5");
     EXPECT_TRUE(ckpt->has("noise_scale/updates"));
     EXPECT_EQ(ckpt->read_int("noise_scale/updates"), 6);
   }
-  EXPECT_EQ(run(job(b, extra), RunMode::kResume).resumed_from_step, 6);
+  EXPECT_EQ(run_job(large_batch_job(b, extra), RunMode::kResume).resumed_from_step, 6);
   const auto sa = read_csv(a + "/metrics_steps.csv"), sb = read_csv(b + "/metrics_steps.csv");
   for (const char* col : {"grad_sq_norm", "trace_sigma", "noise_scale"}) {
     ASSERT_EQ(sa.at(col).size(), 10u) << col;
@@ -90,7 +85,7 @@ TEST(NoiseScaleHook, StateIsCheckpointedAndResumed) {
   }
   expect_models_close(a, b, 0);
   // Without train.noise_scale the hook is absent: the columns are NaN, and one backward per step.
-  run(job(off, "steps = 3\n"));
+  run_job(large_batch_job(off, "steps = 3\n"));
   const auto off_steps = read_csv(off + "/metrics_steps.csv");
   ASSERT_EQ(off_steps.at("noise_scale").size(), 3u);
   for (double v : off_steps.at("noise_scale")) EXPECT_TRUE(std::isnan(v)) << v;

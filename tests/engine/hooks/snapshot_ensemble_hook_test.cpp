@@ -22,13 +22,8 @@ namespace {
 
 std::string temp_dir(const std::string& name) { return test_util::temp_dir("snapshot_ensemble_hook_test", name); }
 
-JobSpec job(const std::string& out, const std::string& train_extra, std::int64_t batch = 24, double lr = 0.1) {
-  return test_util::large_batch_job(out, train_extra, batch, lr);
-}
-
-TrainResult run(const JobSpec& spec, RunMode mode = RunMode::kFresh, TrainerCallbacks hooks = {}) {
-  return test_util::run_job(spec, mode, std::move(hooks));
-}
+using test_util::large_batch_job;
+using test_util::run_job;
 
 using test_util::expect_models_close;
 using test_util::final_model;
@@ -38,10 +33,10 @@ using test_util::read_csv;
 
 TEST(SnapshotEnsembleHook, SnapshotEnsembleMatchesAveragedSoftmax) {
   const std::string out = temp_dir("ensemble");
-  const JobSpec spec = job(out,
+  const JobSpec spec = large_batch_job(out,
                            "epochs = 3\n[train.batch_schedule]\nkind = \"cyclical\"\nmax_batch_size = 96\n"
                            "cycle_length = 1\nshape = \"square\"\n");
-  const TrainResult r = run(spec);
+  const TrainResult r = run_job(spec);
   EXPECT_EQ(r.ensemble_size, 3);
   const auto snaps = read_csv(out + "/metrics_snapshots.csv");
   ASSERT_EQ(snaps.at("cycle").size(), 3u);
@@ -76,15 +71,15 @@ TEST(SnapshotEnsembleHook, CyclicalScheduleResumesMidCycleBitwise) {
       "noise_scale = true\n[train.batch_schedule]\nkind = \"cyclical\"\nunit = \"steps\"\nmax_batch_size = 72\n"
       "cycle_length = 4\nshape = \"sawtooth\"\n";
   const std::string a = temp_dir("cyc_full"), b = temp_dir("cyc_resumed");
-  const TrainResult full = run(job(a, "steps = 14\nlr_scaling = \"linear\"\n" + schedule));
+  const TrainResult full = run_job(large_batch_job(a, "steps = 14\nlr_scaling = \"linear\"\n" + schedule));
   EXPECT_EQ(full.steps, 14);
   EXPECT_EQ(full.ensemble_size, 3);  // cycles end after steps 4, 8, 12
   std::int64_t polls = 0;
   TrainerCallbacks stop;  // stops after step 6: in the middle of the second cycle
   stop.stop_requested = [&] { return ++polls > 6; };
-  const JobSpec spec = job(b, "steps = 14\nlr_scaling = \"linear\"\n" + schedule);
-  EXPECT_EQ(run(spec, RunMode::kFresh, stop).steps, 6);
-  const TrainResult rest = run(spec, RunMode::kResume);
+  const JobSpec spec = large_batch_job(b, "steps = 14\nlr_scaling = \"linear\"\n" + schedule);
+  EXPECT_EQ(run_job(spec, RunMode::kFresh, stop).steps, 6);
+  const TrainResult rest = run_job(spec, RunMode::kResume);
   EXPECT_EQ(rest.resumed_from_step, 6);
   expect_models_close(a, b, 0);
   const auto sa = read_csv(a + "/metrics_steps.csv"), sb = read_csv(b + "/metrics_steps.csv");
@@ -107,7 +102,7 @@ TEST(SnapshotEnsembleHook, FilesAttributesResultsAndSnapshotsWithoutEnsemble) {
   const std::string out = temp_dir("files"), only = temp_dir("only_snapshots");
   const std::string schedule = "steps = 8\n[train.batch_schedule]\nkind = \"cyclical\"\nunit = \"steps\"\n"
                                "max_batch_size = 48\ncycle_length = 4\n";
-  const TrainResult r = run(job(out, schedule));
+  const TrainResult r = run_job(large_batch_job(out, schedule));
   EXPECT_EQ(r.ensemble_size, 2);
   const auto attrs = read_state_attributes(out + "/snapshots/snapshot_0001.h5");
   EXPECT_EQ(attrs.at("kind"), "snapshot");
@@ -128,7 +123,7 @@ TEST(SnapshotEnsembleHook, FilesAttributesResultsAndSnapshotsWithoutEnsemble) {
   EXPECT_NEAR(snaps.at("ensemble_loss")[0], snaps.at("test_loss")[0], 1e-8 * snaps.at("test_loss")[0]);
 
   // snapshots without the ensemble: files, but no table and no summary entries.
-  run(job(only, schedule + "ensemble = false\n"));
+  run_job(large_batch_job(only, schedule + "ensemble = false\n"));
   EXPECT_TRUE(fs::exists(only + "/snapshots/snapshot_0000.h5"));
   EXPECT_TRUE(fs::exists(only + "/snapshots/snapshot_0001.h5"));
   EXPECT_FALSE(fs::exists(only + "/metrics_snapshots.csv"));

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh
+bash scripts/build.sh curvlab   # only the executable; scripts/test.sh builds the rest
 flags=(--oversubscribe --bind-to none)
 if [ "$(id -u)" = 0 ]; then flags+=(--allow-run-as-root); fi
 # A rerun skips finished runs and resumes an interrupted one (docs/sweeps.md).

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/heartbeat.h"
 
 namespace fs = std::filesystem;
 
@@ -16,7 +17,8 @@ namespace curvlab {
 
 RunPaths::RunPaths(const std::string& output_dir)
     : dir(output_dir), job_file(output_dir + "/job.toml"), checkpoints(output_dir + "/checkpoints"),
-      results(output_dir + "/results.h5"), status(output_dir + "/status") {}
+      results(output_dir + "/results.h5"), status(output_dir + "/status"),
+      heartbeat(output_dir + "/heartbeat") {}
 
 bool holds_run(const std::string& dir) {
   const RunPaths p(dir);
@@ -38,6 +40,18 @@ void check_run_dir(const std::string& dir, RunMode mode) {
     CURVLAB_THROW(ConfigError, "--resume: output directory '" + dir +
                                    "' holds no run to resume; run without --resume to start one");
   }
+  const RunPaths p(dir);
+  std::string status;
+  if (std::ifstream in(p.status); in) std::getline(in, status);
+  if (status.rfind("running", 0) == 0) {
+    if (const auto beat = read_heartbeat(p.heartbeat)) {
+      const HeartbeatInfo here = current_heartbeat();
+      const LivenessVerdict v = judge_heartbeat(*beat, here, beat->time, process_alive);
+      CURVLAB_CHECK(v.state != Liveness::kAlive || beat->pid == here.pid, ConfigError,
+                    "output directory '" + dir + "' is being run right now: " + v.reason +
+                        "; wait for it to end or stop it (kill " + std::to_string(beat->pid) + ") first");
+    }
+  }
 }
 
 void prepare_run_dir(const std::string& dir, RunMode mode) {
@@ -45,7 +59,8 @@ void prepare_run_dir(const std::string& dir, RunMode mode) {
   if (mode == RunMode::kForce && holds_run(dir)) {
     const RunPaths p(dir);
     // Each removal is checked on its own: a later success must not hide an earlier failure.
-    for (const std::string& f : {p.job_file, p.results, p.status, dir + "/metrics_steps.csv", dir + "/metrics_evals.csv"}) {
+    for (const std::string& f : {p.job_file, p.results, p.status, p.heartbeat, dir + "/metrics_steps.csv",
+                                 dir + "/metrics_evals.csv"}) {
       fs::remove(f, ec);
       CURVLAB_CHECK(!ec, IoError, "--force: cannot remove the old run in '" + dir + "': " + f + ": " + ec.message());
     }

@@ -14,6 +14,7 @@ struct RunPaths {
   std::string checkpoints;  // <dir>/checkpoints
   std::string results;      // <dir>/results.h5
   std::string status;       // <dir>/status: "running" | "done" | "failed: ..." (one line)
+  std::string heartbeat;    // <dir>/heartbeat: who runs it, beating while it runs (base/heartbeat.h)
   explicit RunPaths(const std::string& output_dir);
 };
 
@@ -21,7 +22,8 @@ struct RunPaths {
 bool holds_run(const std::string& dir);
 
 // Checks, without changing anything, that `mode` is allowed for `dir`; throws ConfigError
-// explaining --resume / --force otherwise. Safe to call on every rank.
+// explaining --resume / --force otherwise, and when a live process on this host still runs it
+// (its status says running and its heartbeat's process is there). Safe to call on every rank.
 void check_run_dir(const std::string& dir, RunMode mode);
 
 // Creates the directory (rank 0 only); with kForce first removes the files of the old run

@@ -13,6 +13,7 @@
 
 #include "cluster/batch_script.h"
 #include "cluster/submit.h"
+#include "base/heartbeat.h"
 #include "base/run_dir.h"
 
 namespace curvlab {
@@ -142,6 +143,8 @@ std::vector<RunState> collect_run_states(const std::vector<std::string>& run_dir
   std::map<std::string, SlurmJobView> slurm;
   if (query && !ids.empty()) slurm = query(ids);
 
+  const HeartbeatInfo here = current_heartbeat();
+  const std::int64_t now = here.time;
   for (RunState& r : states) {
     const std::string status = first_line(RunPaths(r.run_dir).status);
     auto steps = last_csv_row(r.run_dir + "/metrics_steps.csv");
@@ -175,15 +178,25 @@ std::vector<RunState> collect_run_states(const std::vector<std::string>& run_dir
       detail = status;
     } else if (starts_with(status, "stopped")) {
       r.state = "stopped";
-      detail = status + " (resumable: curvlab run --resume, or curvlab submit again)";
+      detail = status;
+      r.resume_hint = "resume it: curvlab run JOB_FILE --resume, or curvlab submit again";
     } else if (starts_with(status, "failed") || (!ss.empty() && ss != "COMPLETED") ||
                (ss == "COMPLETED" && !starts_with(status, "done"))) {
       r.state = "failed";
       detail = starts_with(status, "failed") ? status : "Slurm state " + ss + (status.empty() ? "" : "; status: " + status);
       r.log_tail = log_tail(r.run_dir, 10);
     } else if (starts_with(status, "running")) {
-      r.state = "running";
-      if (!r.slurm_id.empty() && query) detail = "Slurm no longer knows job " + r.slurm_id + "; the run may have died";
+      const auto beat = read_heartbeat(RunPaths(r.run_dir).heartbeat);
+      const LivenessVerdict v = beat ? judge_heartbeat(*beat, here, now, process_alive) : LivenessVerdict{};
+      if (beat && (v.state == Liveness::kGone || v.state == Liveness::kStale)) {
+        r.state = "interrupted";
+        detail = "status says running but " + v.reason;
+        r.resume_hint = "resume it: curvlab run JOB_FILE --resume (the job it ran is " + r.run_dir + "/job.toml)";
+      } else {
+        r.state = "running";
+        detail = beat ? v.reason : "no heartbeat file (started by an older curvlab?): cannot tell whether it is alive";
+        if (!r.slurm_id.empty() && query) detail += "; Slurm no longer knows job " + r.slurm_id + "; the run may have died";
+      }
     } else if (!r.slurm_id.empty()) {
       r.state = "pending";
     } else {
@@ -215,6 +228,9 @@ int print_run_states(const std::vector<RunState>& states, std::ostream& out) {
   out << states.size() << " run(s):";
   for (const auto& [state, n] : counts) out << " " << n << " " << state << ";";
   out << "\n";
+  for (const RunState& r : states) {
+    if (!r.resume_hint.empty()) out << r.run_dir << ": " << r.resume_hint << "\n";
+  }
   for (const RunState& r : states) {
     if (r.log_tail.empty()) continue;
     out << "\n" << r.run_dir << " failed; end of its log " << r.log_tail.front() << ":\n";

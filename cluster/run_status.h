@@ -24,10 +24,13 @@ std::map<std::string, SlurmJobView> slurm_query_squeue(const std::vector<std::st
 
 struct RunState {
   std::string run_dir;
-  std::string state;       // pending | running | requeued | stopped | failed | done | not started
+  // pending | running | interrupted | requeued | stopped | failed | done | not started. "interrupted":
+  // the status file says running but its process is gone (heartbeat: killed, out of memory, node lost).
+  std::string state;
   long long step = -1;     // last step in metrics_steps.csv; -1 when none
   double samples_per_s = 0;
-  std::string detail;      // test accuracy, Slurm state and reason, the status line, ...
+  std::string detail;      // test accuracy, Slurm state and reason, the status line, the heartbeat, ...
+  std::string resume_hint; // interrupted and stopped runs: how to continue them
   std::string slurm_id;
   std::string slurm_state;
   std::vector<std::string> log_tail;  // failed runs: the last lines of the newest slurm-*.out
@@ -38,6 +41,9 @@ struct RunState {
 std::vector<std::string> find_runs(const std::string& dir);
 
 // The state of each run. `query` is called once with every known Slurm job id (null: no Slurm).
+// A run whose status says running is judged by its heartbeat (base/heartbeat.h) unless Slurm says
+// it is active: alive, or interrupted when its process (or the boot it ran in) is gone on this
+// host, or no beat came for too long from another host.
 std::vector<RunState> collect_run_states(const std::vector<std::string>& run_dirs, const SlurmQuery& query);
 
 // A table of the runs (and the log tail of failed ones); returns the number of runs not done.

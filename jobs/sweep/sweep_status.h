@@ -15,7 +15,7 @@ namespace curvlab {
 
 struct SweepRunStatus {
   std::string id;
-  RunState run;                        // run.state: done | running | requeued | stopped | failed | diverged | pending | not started
+  RunState run;                        // run.state: one of RunState's states, or diverged
   std::vector<std::string> values;     // TOML literals, in SweepStatus::keys order
   double best_accuracy = std::numeric_limits<double>::quiet_NaN();  // best test_accuracy of metrics_evals.csv
   long long best_step = -1;

@@ -5,6 +5,8 @@
 #include "base/run_dir.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/heartbeat.h"
 
 namespace curvlab {
 namespace {
@@ -57,6 +60,36 @@ TEST(RunDir, PathsOfARun) {
   EXPECT_EQ(p.checkpoints, "out/r1/checkpoints");
   EXPECT_EQ(p.results, "out/r1/results.h5");
   EXPECT_EQ(p.status, "out/r1/status");
+  EXPECT_EQ(p.heartbeat, "out/r1/heartbeat");
+}
+
+// A run that another live process on this host still runs (status running, its heartbeat's PID
+// there) is not resumed or forced over; once that process is gone (killed), it is.
+TEST(RunDir, RefusesARunThatIsLiveRightNow) {
+  Scratch s("live");
+  touch(s.dir / "job.toml");
+  touch(s.dir / "status", "running\n");
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  HeartbeatInfo beat = current_heartbeat();
+  beat.pid = child;
+  beat.start_ticks = 0;
+  touch(s.dir / "heartbeat", heartbeat_text(beat));
+  const std::string resume = message_of(s.str(), RunMode::kResume);
+  EXPECT_NE(resume.find("is being run right now"), std::string::npos) << resume;
+  EXPECT_NE(resume.find("kill " + std::to_string(child)), std::string::npos) << resume;
+  EXPECT_NE(message_of(s.str(), RunMode::kForce), "");
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_EQ(message_of(s.str(), RunMode::kResume), "");
+  EXPECT_EQ(message_of(s.str(), RunMode::kForce), "");
+  // This process's own heartbeat (a sweep's next run in the same process) is no conflict.
+  touch(s.dir / "heartbeat", heartbeat_text(current_heartbeat()));
+  EXPECT_EQ(message_of(s.str(), RunMode::kResume), "");
 }
 
 TEST(RunDir, HoldsARunWhenItHasAJobFileCheckpointsOrResults) {

@@ -2,7 +2,10 @@
 // fake Slurm answer give the right state for pending, running, requeued, stopped, failed and done.
 #include "cluster/run_status.h"
 
+#include "base/heartbeat.h"
+
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -82,6 +85,44 @@ TEST(RunStatus, StatesFromDirectoriesAndSlurm) {
   // Without Slurm, the directories alone.
   const std::vector<RunState> offline = collect_run_states({(root / "b_running").string()}, nullptr);
   EXPECT_EQ(offline[0].state, "running");
+  fs::remove_all(root);
+}
+
+// A run whose status says running is judged by its heartbeat: this process -> running; a reaped
+// child's PID -> interrupted, with how to resume; no heartbeat file -> running, saying it cannot tell.
+TEST(RunStatus, HeartbeatTellsALiveRunFromAKilledOne) {
+  const fs::path root = fs::temp_directory_path() / ("curvlab_status_beat_" + std::to_string(getpid()));
+  fs::remove_all(root);
+  for (const char* name : {"alive", "killed", "old"}) {
+    fs::create_directories(root / name);
+    write(root / name / "status", "running\n");
+  }
+  HeartbeatInfo beat = current_heartbeat();
+  std::ofstream(root / "alive" / "heartbeat") << heartbeat_text(beat);
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int wstatus = 0;
+  ::waitpid(child, &wstatus, 0);
+  beat.pid = child;
+  beat.start_ticks = 0;
+  std::ofstream(root / "killed" / "heartbeat") << heartbeat_text(beat);
+
+  const std::vector<RunState> states = collect_run_states(find_runs(root.string()), nullptr);
+  ASSERT_EQ(states.size(), 3u);
+  std::map<std::string, RunState> by_name;
+  for (const RunState& s : states) by_name[fs::path(s.run_dir).filename().string()] = s;
+  EXPECT_EQ(by_name["alive"].state, "running");
+  EXPECT_NE(by_name["alive"].detail.find("is alive"), std::string::npos) << by_name["alive"].detail;
+  EXPECT_EQ(by_name["killed"].state, "interrupted");
+  EXPECT_NE(by_name["killed"].detail.find("process " + std::to_string(child)), std::string::npos)
+      << by_name["killed"].detail;
+  EXPECT_NE(by_name["killed"].resume_hint.find("--resume"), std::string::npos) << by_name["killed"].resume_hint;
+  EXPECT_EQ(by_name["old"].state, "running");
+  EXPECT_NE(by_name["old"].detail.find("cannot tell"), std::string::npos) << by_name["old"].detail;
+  std::ostringstream table;
+  print_run_states(states, table);
+  EXPECT_NE(table.str().find("1 interrupted;"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("resume it: curvlab run JOB_FILE --resume"), std::string::npos) << table.str();
   fs::remove_all(root);
 }
 

@@ -185,6 +185,11 @@ def main():
             time.sleep(0.05)
     assert not read(os.path.join(second, "status")).startswith("done")
     assert not os.path.exists(os.path.join(part_dir, rows[2]["run_dir"], "status")), "run 3 started"
+    if what == "SIGKILL":  # its status file still says running: the heartbeat tells it is dead
+        r = run([curvlab, "status", part_dir, "--no-slurm"], env)
+        assert f"{rows[1]['id']}: run the sweep again to resume it" in r.stdout, r.stdout
+        assert "1 interrupted;" in r.stdout and "is gone" in r.stdout, r.stdout
+        log("status after SIGKILL: run 2 interrupted, with how to resume it")
     first_results = os.path.join(part_dir, rows[0]["run_dir"], "results.h5")
     first_mtime = os.stat(first_results).st_mtime_ns
 

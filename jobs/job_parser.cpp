@@ -197,6 +197,7 @@ JobSpec parse_job_text(const std::string& text, const std::string& source_name,
   ParseContext ctx;
   ctx.source_name = source_name;
   ctx.locations = &spec.locations;
+  ctx.resolved = &spec.resolved;
   apply_overrides(root, overrides, ctx.override_locations, ctx.override_raw_values);
   read_all(ctx, &root, spec);
   if (!overrides.empty()) {

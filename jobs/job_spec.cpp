@@ -1,6 +1,9 @@
-// Small helpers of the plain job structs: printing a source location and looking one up by key.
+// Small helpers of the plain job structs: printing a source location, looking one up by key, and
+// comparing two jobs by their resolved values.
 // Not for: parsing or validation (jobs/job_parser.cpp).
 #include "jobs/job_spec.h"
+
+#include <algorithm>
 
 namespace curvlab {
 
@@ -17,6 +20,21 @@ SourceLocation JobSpec::where(const std::string& dotted_key) const {
   SourceLocation loc;
   loc.file = source_path;
   return loc;
+}
+
+std::vector<std::string> resolved_differences(const JobSpec& before, const JobSpec& now,
+                                              const std::vector<std::string>& ignore) {
+  std::map<std::string, std::pair<std::string, std::string>> keys;  // key -> (before, now)
+  for (const auto& [k, v] : before.resolved) keys[k].first = v;
+  for (const auto& [k, v] : now.resolved) keys[k].second = v;
+  std::vector<std::string> out;
+  for (const auto& [k, values] : keys) {
+    if (std::find(ignore.begin(), ignore.end(), k) != ignore.end()) continue;
+    if (values.first == values.second) continue;
+    const auto shown = [](const std::string& v) { return v.empty() ? std::string("(unset)") : v; };
+    out.push_back(k + ": " + shown(values.first) + " -> " + shown(values.second));
+  }
+  return out;
 }
 
 }  // namespace curvlab

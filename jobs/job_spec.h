@@ -87,11 +87,13 @@ struct SweepRandomKey {
   SourceLocation where;
 };
 
-// [sweep]: a job file that is a family of runs (grid x seeded random sample). See docs/sweeps.md.
+// [sweep]: a job file that is a family of runs (grid x cases x seeded random sample). See docs/sweeps.md.
 // The expansion into runs lives in jobs/sweep/sweep_expand.h.
 struct SweepSpec {
   bool present = false;                    // the file has a [sweep] section
   std::vector<SweepGridKey> grid;          // sorted by key
+  // [[sweep.cases]]: a union of grids, each (keys sorted) crossed with `grid`; empty = `grid` alone.
+  std::vector<std::vector<SweepGridKey>> cases;
   std::int64_t random_samples = 0;         // [sweep.random] samples: draws combined with each grid point
   std::uint64_t random_seed = 0;
   std::vector<SweepRandomKey> random;      // sorted by key
@@ -121,9 +123,17 @@ struct JobSpec {
   std::string source_path;                 // the job file ("<string>" when parsed from text)
   std::string source_text;                 // its full text, stored in checkpoints
   std::map<std::string, SourceLocation> locations;  // dotted key -> where it was written
+  // Every key the parser read, dotted, -> the value the job uses (written or default) as a TOML
+  // literal: two jobs with equal maps run the same, whatever their texts (comments, order, --set).
+  std::map<std::string, std::string> resolved;
 
   // Where `dotted_key` was written, or the file itself when it was left at its default.
   SourceLocation where(const std::string& dotted_key) const;
 };
+
+// The keys whose resolved values differ between `before` and `now` (present in one only, too), as
+// "key: BEFORE -> NOW" ("(unset)" for a missing side), in key order; keys in `ignore` are skipped.
+std::vector<std::string> resolved_differences(const JobSpec& before, const JobSpec& now,
+                                              const std::vector<std::string>& ignore = {});
 
 }  // namespace curvlab

@@ -7,6 +7,7 @@
 
 #include <c10/util/Exception.h>
 
+#include "cluster/launch_context.h"
 #include "cluster/run_status.h"
 #include "cluster/submit.h"
 #include "engine/checkpoint/inspect.h"
@@ -146,6 +147,9 @@ int main(int argc, char** argv) {
   const int early = curvlab::parse_cli(argc, argv, &cli);
   if (early >= 0) return early;
   try {
+    // The launcher's rank, until the communicator knows better: warnings printed before it exists
+    // (while reading the job or the run directory) come once, from rank 0 (base/log.h).
+    curvlab::set_process_rank(curvlab::detect_launch_context().env_rank);
     if (cli.command == "validate") return validate(cli);
     if (cli.command == "run") return run(cli);
     if (cli.command == "submit") return submit(cli);

@@ -9,8 +9,24 @@
 
 #include "base/error.h"
 #include "jobs/did_you_mean.h"
+#include "jobs/toml_text.h"
 
 namespace curvlab {
+namespace {
+
+// The value a reader ended with (read or default) as a canonical TOML literal (JobSpec::resolved).
+std::string literal_of(std::int64_t v) { return std::to_string(v); }
+std::string literal_of(double v) { return toml_literal(toml::value<double>(v)); }
+std::string literal_of(bool v) { return v ? "true" : "false"; }
+std::string literal_of(const std::string& v) { return toml_literal(toml::value<std::string>(v)); }
+template <typename T>
+std::string literal_of(const std::vector<T>& values) {
+  toml::array a;
+  for (const T& v : values) a.push_back(v);
+  return toml_literal(a);
+}
+
+}  // namespace
 
 Range Range::at_least(double v) {
   Range r;
@@ -131,6 +147,10 @@ const toml::node* SectionReader::find(const std::string& key) {
   return table_ == nullptr ? nullptr : table_->get(key);
 }
 
+void SectionReader::resolve(const std::string& key, const std::string& literal) {
+  if (ctx_.resolved != nullptr) (*ctx_.resolved)[dotted(key)] = literal;
+}
+
 void SectionReader::record(const std::string& key, const toml::node& node) {
   if (ctx_.locations != nullptr) (*ctx_.locations)[dotted(key)] = ctx_.locate(dotted(key), node.source());
 }
@@ -149,18 +169,19 @@ void SectionReader::range_error(const std::string& key, const toml::node& node, 
 
 void SectionReader::integer(const std::string& key, std::int64_t& out, const Range& range) {
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   const auto* v = node->as_integer();
   if (v == nullptr) type_error(key, *node, "an integer");
   const std::int64_t value = v->get();
   if (!range.contains(static_cast<double>(value))) range_error(key, *node, range, std::to_string(value));
   record(key, *node);
   out = value;
+  resolve(key, literal_of(out));
 }
 
 void SectionReader::number(const std::string& key, double& out, const Range& range) {
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   if (!node->is_number()) type_error(key, *node, "a number");
   const double value = node->is_integer() ? static_cast<double>(node->as_integer()->get())
                                           : node->as_floating_point()->get();
@@ -171,15 +192,17 @@ void SectionReader::number(const std::string& key, double& out, const Range& ran
   if (!range.contains(value)) range_error(key, *node, range, format_number(value));
   record(key, *node);
   out = value;
+  resolve(key, literal_of(out));
 }
 
 void SectionReader::boolean(const std::string& key, bool& out) {
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   const auto* v = node->as_boolean();
   if (v == nullptr) type_error(key, *node, "true or false");
   record(key, *node);
   out = v->get();
+  resolve(key, literal_of(out));
 }
 
 const std::string* SectionReader::string_value(const std::string& key,
@@ -193,7 +216,7 @@ const std::string* SectionReader::string_value(const std::string& key,
 
 void SectionReader::string(const std::string& key, std::string& out, bool allow_empty) {
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   const std::string* v = string_value(key, *node);
   if (v == nullptr) type_error(key, *node, "a string");
   if (!allow_empty && v->empty()) {
@@ -202,13 +225,14 @@ void SectionReader::string(const std::string& key, std::string& out, bool allow_
   }
   record(key, *node);
   out = *v;
+  resolve(key, literal_of(out));
 }
 
 void SectionReader::choice(const std::string& key, std::string& out,
                            const std::vector<std::string>& allowed) {
   ctx_.choices[dotted(key)] = allowed;
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   const std::string* v = string_value(key, *node);
   if (v == nullptr) type_error(key, *node, "a string, one of " + join_names(allowed));
   const std::string& value = *v;
@@ -221,12 +245,13 @@ void SectionReader::choice(const std::string& key, std::string& out,
   }
   record(key, *node);
   out = value;
+  resolve(key, literal_of(out));
 }
 
 void SectionReader::integer_list(const std::string& key, std::vector<std::int64_t>& out,
                                  const Range& element_range, std::size_t exact_size) {
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   const std::string expected =
       exact_size ? "an array of " + std::to_string(exact_size) + " integers" : "an array of integers";
   const auto* array = node->as_array();
@@ -254,12 +279,13 @@ void SectionReader::integer_list(const std::string& key, std::vector<std::int64_
   }
   record(key, *node);
   out = std::move(values);
+  resolve(key, literal_of(out));
 }
 
 void SectionReader::number_list(const std::string& key, std::vector<double>& out,
                                 const Range& element_range) {
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   const auto* array = node->as_array();
   if (array == nullptr) type_error(key, *node, "an array of numbers");
   std::vector<double> values;
@@ -281,11 +307,12 @@ void SectionReader::number_list(const std::string& key, std::vector<double>& out
   }
   record(key, *node);
   out = std::move(values);
+  resolve(key, literal_of(out));
 }
 
 void SectionReader::string_list(const std::string& key, std::vector<std::string>& out) {
   const toml::node* node = find(key);
-  if (node == nullptr) return;
+  if (node == nullptr) return resolve(key, literal_of(out));
   const auto* array = node->as_array();
   if (array == nullptr) type_error(key, *node, "an array of strings");
   std::vector<std::string> values;
@@ -306,6 +333,11 @@ void SectionReader::string_list(const std::string& key, std::vector<std::string>
   }
   record(key, *node);
   out = std::move(values);
+  resolve(key, literal_of(out));
+}
+
+void SectionReader::accept(const std::string& key) {
+  if (const toml::node* node = find(key)) resolve(key, toml_literal(*node));
 }
 
 SectionReader& SectionReader::section(const std::string& key) {

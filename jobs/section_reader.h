@@ -47,6 +47,7 @@ struct ParseContext {
   std::set<std::string> strings_from_overrides;  // keys read as strings from --set text that TOML read otherwise
   std::map<std::string, SourceLocation>* locations = nullptr;
   std::map<std::string, std::vector<std::string>> choices;  // dotted key -> its allowed names (every choice read)
+  std::map<std::string, std::string>* resolved = nullptr;     // JobSpec::resolved: every key read -> value used
 
   // The --set location of `dotted` when an override wrote it, else `region` in the file.
   SourceLocation locate(const std::string& dotted, const toml::source_region& region) const;
@@ -86,7 +87,7 @@ class SectionReader {
   // accept(key) marks a key as allowed (check_unknown_keys passes over it), and locate() gives
   // where a node nested below this table was written.
   const toml::table* table() const { return table_; }
-  void accept(const std::string& key) { find(key); }
+  void accept(const std::string& key);
   SourceLocation locate(const std::string& dotted_name, const toml::node& node) const {
     return ctx_.locate(dotted_name, node.source());
   }
@@ -118,6 +119,7 @@ class SectionReader {
   // The string value of `node`; for a --set override that is not a TOML string, its text as given.
   const std::string* string_value(const std::string& key, const toml::node& node) const;
   void record(const std::string& key, const toml::node& node);
+  void resolve(const std::string& key, const std::string& literal);  // into ParseContext::resolved
   [[noreturn]] void type_error(const std::string& key, const toml::node& node,
                                const std::string& expected) const;
   [[noreturn]] void range_error(const std::string& key, const toml::node& node, const Range& range,

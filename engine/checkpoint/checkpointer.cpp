@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <regex>
 #include <system_error>
 #include <utility>
 
 #include "base/error.h"
+#include "base/log.h"
 
 namespace curvlab {
 namespace fs = std::filesystem;
@@ -95,9 +95,9 @@ std::optional<std::string> Checkpointer::latest_valid() const {
       return *it;
     } catch (const IoError& e) {
       const bool older_left = std::next(it) != all.rend();
-      std::cerr << "warning: skipping checkpoint " << *it << ": " << e.what()
-                << (older_left ? "; using the next older one" : "; no older checkpoint is left")
-                << std::endl;
+      // Every rank reads the same files and skips the same ones: one line, from rank 0.
+      log::warn("skipping checkpoint " + *it + ": " + e.what() +
+                (older_left ? "; using the next older one" : "; no older checkpoint is left"));
     }
   }
   return std::nullopt;

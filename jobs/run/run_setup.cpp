@@ -9,10 +9,35 @@
 
 #include "base/blas_threads.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "comm/factory.h"
+#include "jobs/job_parser.h"
 #include "jobs/run/run_failure.h"
 
 namespace curvlab {
+namespace {
+
+// On a resume: the settings that differ between the job the run started with (its job.toml, as
+// resolved then) and this one, compared value by value (defaults included), not as texts; the
+// output directory is the run itself whatever its spelling. The run goes on with the new job.
+void warn_if_job_changed(const JobSpec& spec, const std::string& stored_path) {
+  std::vector<std::string> changed;
+  try {
+    const JobSpec before = parse_job_text(read_text_file(stored_path), stored_path);
+    changed = resolved_differences(before, spec, {"job.output_dir"});
+  } catch (const Error& e) {
+    log::warn("cannot compare this job with the one the run started with (" + stored_path + " does not parse: " +
+              e.what() + "); continuing with " + spec.source_path);
+    return;
+  }
+  if (changed.empty()) return;
+  std::string list;
+  for (const std::string& c : changed) list += "\n  " + c;
+  log::warn(spec.source_path + " differs from the job the run started with (" + stored_path + ") in " +
+            std::to_string(changed.size()) + " setting(s); continuing with " + spec.source_path + ":" + list);
+}
+
+}  // namespace
 
 RunSetup start_run(const JobSpec& spec) {
   RunSetup s{detect_launch_context(), 1, nullptr, RunPaths(spec.job.output_dir)};
@@ -30,10 +55,10 @@ void open_run_dir(const JobSpec& spec, RunSetup& s, RunMode mode, bool quiet, co
     prepare_run_dir(spec.job.output_dir, mode);
     if (mode != RunMode::kResume || !std::filesystem::exists(s.paths.job_file)) {
       write_text_atomic(s.paths.job_file, spec.source_text);
-    } else if (read_text_file(s.paths.job_file) != spec.source_text) {
-      std::fprintf(stderr, "warning: %s differs from the job file the run started with (%s); continuing with %s\n",
-                   spec.source_path.c_str(), s.paths.job_file.c_str(), spec.source_path.c_str());
+    } else {
+      warn_if_job_changed(spec, s.paths.job_file);
     }
+    s.heartbeat = std::make_shared<Heartbeat>(s.paths.heartbeat);  // its first beat is written at once
     write_text_atomic(s.paths.status, "running\n");
     if (!quiet) {
       std::fprintf(stderr, "curvlab: job '%s' (%s) on %d rank(s)%s [%s backend], %d thread(s) per rank -> %s\n",

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "base/heartbeat.h"
 #include "base/run_dir.h"
 #include "cluster/launch_context.h"
 #include "comm/communicator.h"
@@ -19,6 +21,7 @@ struct RunSetup {
   int threads = 1;           // intra-op threads per rank
   CommunicatorPtr comm;
   RunPaths paths;
+  std::shared_ptr<Heartbeat> heartbeat;  // rank 0, from open_run_dir until the run ends
   bool root() const { return comm->rank() == 0; }
 };
 
@@ -28,7 +31,7 @@ struct RunSetup {
 RunSetup start_run(const JobSpec& spec);
 
 // Rank 0: prepares the run directory for `mode`, writes job.toml (on resume: keeps the first one and
-// warns when the job differs), status "running", and unless quiet the line "curvlab: job ... -> dir"
+// warns when the job differs), status "running", starts the heartbeat (<dir>/heartbeat), and unless quiet the line "curvlab: job ... -> dir"
 // with `detail` (what the kind runs on); then every rank waits for it.
 void open_run_dir(const JobSpec& spec, RunSetup& setup, RunMode mode, bool quiet, const std::string& detail);
 

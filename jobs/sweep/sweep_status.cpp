@@ -104,6 +104,10 @@ SweepStatus collect_sweep_states(const std::string& sweep_dir, const SlurmQuery&
     SweepRunStatus& r = status.runs[i];
     r.run = states[i];
     if (r.run.state == "failed" && r.run.detail.find("diverged") != std::string::npos) r.run.state = "diverged";
+    if (!r.run.resume_hint.empty()) {  // a sweep's runs resume when the sweep runs again
+      r.run.resume_hint = "run the sweep again to resume it: curvlab run SWEEP_FILE (as run: " +
+                          (fs::path(sweep_dir) / kSweepFileName).string() + ")";
+    }
     read_evals(r.run.run_dir + "/metrics_evals.csv", status.target_metric, status.target_value, r);
   }
   return status;
@@ -167,6 +171,7 @@ int print_sweep_states(const SweepStatus& status, std::ostream& out) {
         detail = rate.str() + (detail.empty() ? "" : "; " + detail);
       }
       if (!detail.empty()) out << r.id << ": " << detail << "\n";
+      if (!r.run.resume_hint.empty()) out << r.id << ": " << r.run.resume_hint << "\n";
     } else if (!r.run.slurm_id.empty() && !r.run.detail.empty()) {
       out << r.id << ": " << r.run.detail << "\n";
     }

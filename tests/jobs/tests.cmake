@@ -37,3 +37,11 @@ add_test(NAME jobs.hessian.job
           $<TARGET_FILE:curvlab> ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
 set_tests_properties(jobs.hessian.job PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
   ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# A run killed with SIGKILL under mpirun -np 2: `curvlab status` says interrupted (heartbeat), not
+# running; --resume past a truncated checkpoint warns once and finishes it.
+add_test(NAME jobs.run.killed_run
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/run/killed_run_test.py
+          $<TARGET_FILE:curvlab> ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+set_tests_properties(jobs.run.killed_run PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")

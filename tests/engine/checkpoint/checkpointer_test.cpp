@@ -94,6 +94,30 @@ TEST(Checkpointer, LatestValidSkipsBrokenCheckpointsWithAWarning) {
   EXPECT_NE(none.find("no older checkpoint is left"), std::string::npos) << none;
 }
 
+// Every rank reads the same checkpoints and skips the same ones: the warning is printed once, by
+// rank 0, not once per rank.
+TEST(Checkpointer, SkipWarningOnlyFromRankZero) {
+  ScratchDir dir;
+  Checkpointer ckpt(dir.path(), 5);
+  const std::string p1 = save_step(ckpt, 1);
+  const std::string p2 = save_step(ckpt, 2);
+  testing_ckpt::truncate_to_fraction(p2, 0.3);
+  const int saved = process_rank();
+  set_process_rank(1);
+  ::testing::internal::CaptureStderr();
+  const auto on_rank_1 = ckpt.latest_valid();
+  const std::string rank_1_output = ::testing::internal::GetCapturedStderr();
+  set_process_rank(0);
+  ::testing::internal::CaptureStderr();
+  const auto on_rank_0 = ckpt.latest_valid();
+  const std::string rank_0_output = ::testing::internal::GetCapturedStderr();
+  set_process_rank(saved);
+  EXPECT_EQ(on_rank_1, std::optional<std::string>(p1));
+  EXPECT_EQ(on_rank_0, std::optional<std::string>(p1));
+  EXPECT_EQ(rank_1_output, "");
+  EXPECT_NE(rank_0_output.find("warning: skipping checkpoint " + p2), std::string::npos) << rank_0_output;
+}
+
 TEST(Checkpointer, RejectsBadSettings) {
   EXPECT_THROW(Checkpointer("/tmp/x", 0), ConfigError);
   EXPECT_THROW(Checkpointer("", 3), ConfigError);

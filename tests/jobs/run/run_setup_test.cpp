@@ -1,6 +1,6 @@
 // The shared set-up of job runs (jobs/run/run_setup.cpp): start_run's threads (train.threads, else the
 // cores per rank) and communicator of [comm]; open_run_dir writing job.toml and status "running" and
-// the start line, keeping the first job.toml on resume and warning when the job text differs (and
+// the start line, keeping the first job.toml on resume and warning, key by key, when the resolved job differs (and
 // writing one when the run had none), quiet; run_guarded recording failures in the status file and
 // rethrowing, and with several ranks aborting on a non-curvlab exception.
 #include "jobs/run/run_setup.h"
@@ -73,8 +73,18 @@ TEST(RunSetup, ResumeKeepsTheFirstJobFileAndWarnsWhenTheJobDiffers) {
   err.stop();
   EXPECT_EQ(read_file(dir / "run/job.toml"), first.source_text);  // the run's own record is kept
   EXPECT_EQ(read_file(dir / "run/status"), "running\n");
-  EXPECT_EQ(err.text(), "warning: setup.toml differs from the job file the run started with (" + dir / "run/job.toml" +
-                            "); continuing with setup.toml\n");
+  EXPECT_EQ(err.text(), "warning: setup.toml differs from the job the run started with (" + dir / "run/job.toml" +
+                            ") in 1 setting(s); continuing with setup.toml:\n  train.lr: 0.1 -> 0.2\n");
+  // The same job resolved from another text: --set of the same output_dir, a value written that
+  // equals the default, comments and order: no warning (resolved jobs are compared, not texts).
+  const JobSpec same = parse_job_text("# a comment\n[train]\nlr = 0.1\nepochs = " +
+                                          std::to_string(first.train.epochs) + "\n[job]\nname = \"setup\"\n",
+                                      "setup.toml", {"job.output_dir=" + dir / "run"});
+  EXPECT_NE(same.source_text, first.source_text);
+  jobs_test::Capture quiet(2);
+  open_run_dir(same, s, RunMode::kResume, true, "");
+  quiet.stop();
+  EXPECT_EQ(quiet.text(), "");
   // A run directory without job.toml (a run of an older version) gets one on resume.
   std::filesystem::remove(dir / "run/job.toml");
   jobs_test::Capture none(2);

@@ -13,6 +13,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,9 @@ namespace curvlab {
 
 struct Estimate {
   double mean = 0;
-  double se = 0;  // standard error of the mean (0 with fewer than 2 samples)
+  // Standard error of the mean; NaN with fewer than 2 values (one value says nothing of its spread:
+  // 0 would read as exact).
+  double se = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TraceOptions {

@@ -101,6 +101,17 @@ sp = hessian_job("h3", 'trace_parallel = "samples"')
 r = run([mpirun] + flags + ["-np", "2", curvlab, "run", sp])
 check(r.returncode == 0, "hessian job, 2 ranks, sample-parallel trace\n" + r.stdout + r.stderr)
 
+# One SLQ run: a standard error from one value is NaN (unknown), never 0 (exact).
+r = run([curvlab, "run", one, "--set", "hessian.slq_runs=1", "--set", "hessian.hawq=false",
+         "--set", f"job.output_dir={tmp}/h1_single"])
+check(r.returncode == 0, "hessian job, one SLQ run\n" + r.stdout + r.stderr)
+try:
+    with h5py.File(os.path.join(tmp, "h1_single", "hessian.h5"), "r") as f:
+        check(np.isnan(f["density/first_moment_se"][()]), "one SLQ run: density/first_moment_se is NaN, got "
+              + str(f["density/first_moment_se"][()]))
+except Exception as e:  # noqa: BLE001
+    check(False, f"reading the one-run results: {e!r}")
+
 def close(a, b, rel=1e-4):
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return a.shape == b.shape and np.all(np.abs(a - b) <= rel * np.maximum(1.0, np.abs(b)))
@@ -119,6 +130,7 @@ try:
     check(close(f1["density/first_moment"][()], f2["density/first_moment"][()]), "SLQ: 2 ranks == 1 rank")
     check(f1["trace/hvps"][()] == 30 and f1["eigen/hvps"][()] > 0 and f1["density/hvps"][()] == 24, "HVP counts stored")
     check(f1["trace/total_se"][()] > 0, "trace standard error stored")
+    check(np.isfinite(f1["density/first_moment_se"][()]), "two SLQ runs: a finite first_moment_se")
     dx = f1["density/grid"][1] - f1["density/grid"][0]
     check(abs(np.trapz(f1["density/density"][()], dx=dx) - 1) < 1e-2, "density integrates to 1")
     labels = [f1[f"hawq/evaluations/{i}/label"][()].decode() if isinstance(f1[f"hawq/evaluations/{i}/label"][()], bytes)

@@ -11,6 +11,7 @@ packages=(
   dataset-fashion-mnist
   python3-torch python3-h5py python3-numpy
   gnuplot-nox
+  clang libclang-rt-14-dev   # libFuzzer targets (scripts/fuzz.sh, the fuzz ctest)
 )
 
 missing=()

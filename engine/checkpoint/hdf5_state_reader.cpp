@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 
 #include "engine/checkpoint/hdf5_check.h"
 #include "engine/checkpoint/hdf5_dtype.h"
 #include "engine/checkpoint/hdf5_file_access.h"
 #include "engine/checkpoint/hdf5_strings.h"
+#include "engine/checkpoint/isolated_probe.h"
+#include "engine/checkpoint/state_header.h"
 #include "engine/checkpoint/state_path.h"
 #include "base/error.h"
 
@@ -49,6 +52,18 @@ std::vector<std::int64_t> dataset_shape(hid_t ds, const std::string& what, const
   return std::vector<std::int64_t>(dims.begin(), dims.end());
 }
 
+// Bytes of a dataset of `shape` with elements of `element_size` bytes; IoError when that overflows.
+std::size_t data_bytes(const std::vector<std::int64_t>& shape, std::size_t element_size, const std::string& what) {
+  std::size_t n = element_size;
+  for (const auto d : shape) {
+    const auto dim = static_cast<std::size_t>(d);
+    CURVLAB_CHECK(d >= 0 && (dim == 0 || n <= SIZE_MAX / dim), IoError,
+                  what + " has a shape whose size overflows (the file is damaged)");
+    n *= dim;
+  }
+  return n;
+}
+
 std::string shape_text(const std::vector<std::int64_t>& shape) {
   return "[" + shape_key(shape) + "]";
 }
@@ -57,21 +72,83 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
 
 Hdf5StateReader::Hdf5StateReader(const std::string& path, const std::string& kind)
     : path_(path), kind_(kind) {
-  Hdf5ErrorSilencer quiet;
   struct stat st {};
   CURVLAB_CHECK(::stat(path.c_str(), &st) == 0, IoError,
                 kind_ + " '" + path + "' does not exist; check the path (and --resume/--ckpt)");
   CURVLAB_CHECK(S_ISREG(st.st_mode), IoError,
                 kind_ + " '" + path + "' is not a regular file");
-  H5Plist fapl = state_file_access(path);
-  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+  if (check_state_header(path_, kind_) == StateFraming::kUnframed) probe_unframed(st.st_size);
+  open_hdf5();
+}
+
+Hdf5StateReader::Hdf5StateReader(const std::string& path, const std::string& kind, Unchecked)
+    : path_(path), kind_(kind) {
+  open_hdf5();
+}
+
+void Hdf5StateReader::open_hdf5() {
+  Hdf5ErrorSilencer quiet;
+  H5Plist fapl = state_file_access(path_);
+  const hid_t id = H5Fopen(path_.c_str(), H5F_ACC_RDONLY, fapl.get());
   if (id < 0) {
-    CURVLAB_THROW(IoError, kind_ + " '" + path + "' is truncated or not an HDF5 file (HDF5: " +
+    CURVLAB_THROW(IoError, kind_ + " '" + path_ + "' is truncated or not an HDF5 file (HDF5: " +
                                hdf5_error_stack() + "); delete it or use an older checkpoint");
   }
   file_ = H5File(id);
 }
 
+void Hdf5StateReader::probe_unframed(std::int64_t file_size) const {
+  // Generous: the walk reads the file once (a few hundred MB/s); a hang in HDF5 ends here too.
+  const int seconds = 30 + static_cast<int>(file_size / (20 << 20));
+  const ProbeOutcome probe = run_isolated(
+      [&] {
+        const Hdf5StateReader unchecked(path_, kind_, Unchecked{});
+        unchecked.walk_everything();
+      },
+      seconds);
+  CURVLAB_CHECK(probe.ok, IoError,
+                kind_ + " '" + path_ + "' has no curvlab integrity header (an older curvlab's file, or "
+                "another program's) and reading it made the HDF5 library fail in a separate process (" +
+                    probe.problem + "): it is damaged and was not read; delete it or use an older checkpoint");
+}
+
+void Hdf5StateReader::walk_everything() const {
+  const auto quietly = [](const auto& read) {
+    try {
+      read();
+    } catch (const Error&) {
+    }
+  };
+  std::vector<unsigned char> buffer;
+  const TensorAlloc into_buffer = [&](const std::vector<std::int64_t>& shape, torch::Dtype dtype) {
+    const std::size_t n = data_bytes(shape, c10::elementSize(dtype), "");
+    buffer.assign(n, 0);
+    return n > 0 ? static_cast<void*>(buffer.data()) : nullptr;
+  };
+  quietly([&] { root_attributes(); });
+  std::function<void(const std::string&)> walk = [&](const std::string& group) {
+    std::vector<std::string> names;
+    quietly([&] { names = children(group); });
+    quietly([&] { has(group.empty() ? "curvlab_probe_missing" : group + "/curvlab_probe_missing"); });
+    for (const auto& name : names) {
+      const std::string path = group.empty() ? name : group + "/" + name;
+      bool group_here = false;
+      quietly([&] { group_here = is_group(path); });
+      if (group_here) {
+        walk(path);
+        continue;
+      }
+      quietly([&] { describe(path); });
+      quietly([&] { read_record(path); });
+      quietly([&] { read_tensor_data(path, into_buffer); });
+      quietly([&] { read_int(path); });
+      quietly([&] { read_double(path); });
+      quietly([&] { read_string(path); });
+      quietly([&] { data_file_offset(path); });
+    }
+  };
+  walk("");
+}
 Hdf5StateReader::~Hdf5StateReader() = default;
 
 std::string Hdf5StateReader::where(const std::string& path) const {
@@ -145,7 +222,7 @@ DatasetRecord Hdf5StateReader::describe(const std::string& path) const {
   return rec;
 }
 
-torch::Tensor Hdf5StateReader::read_tensor(const std::string& path) const {
+torch::Dtype Hdf5StateReader::read_tensor_data(const std::string& path, const TensorAlloc& alloc) const {
   Hdf5ErrorSilencer quiet;
   H5Dataset ds = open_dataset(path, "a tensor");
   H5Type ftype(CURVLAB_H5_CHECK(H5Dget_type(ds.get()), path_));
@@ -162,13 +239,22 @@ torch::Tensor Hdf5StateReader::read_tensor(const std::string& path) const {
     target = *dtype;
   }
   const std::vector<std::int64_t> shape = dataset_shape(ds.get(), where(path), path_);
-  torch::Tensor out = torch::empty(shape, torch::TensorOptions().dtype(*storage));
-  if (out.numel() > 0) {
+  data_bytes(shape, c10::elementSize(*storage), where(path));
+  void* data = alloc(shape, *storage);
+  if (data != nullptr) {
     H5Type mtype = memory_type_for(*storage, path_);
-    CURVLAB_H5_CHECK(
-        H5Dread(ds.get(), mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()), path_);
+    CURVLAB_H5_CHECK(H5Dread(ds.get(), mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), path_);
   }
-  return target == *storage ? out : out.to(target);
+  return target;
+}
+
+torch::Tensor Hdf5StateReader::read_tensor(const std::string& path) const {
+  torch::Tensor out;
+  const torch::Dtype target = read_tensor_data(path, [&](const std::vector<std::int64_t>& shape, torch::Dtype storage) {
+    out = torch::empty(shape, torch::TensorOptions().dtype(storage));
+    return out.numel() > 0 ? out.data_ptr() : nullptr;
+  });
+  return target == out.scalar_type() ? out : out.to(target);
 }
 
 std::int64_t Hdf5StateReader::read_int(const std::string& path) const {
@@ -243,10 +329,8 @@ DatasetRecord Hdf5StateReader::read_record(const std::string& path) const {
                     " dataset, which curvlab state files do not contain");
   H5Type mtype(CURVLAB_H5_CHECK(H5Tcopy(ftype.get()), path_));
   if (cls != H5T_ENUM) CURVLAB_H5_CHECK(H5Tset_order(mtype.get(), H5T_ORDER_LE), path_);
-  std::size_t count = 1;
-  for (const auto d : rec.shape) count *= static_cast<std::size_t>(d);
-  rec.bytes.resize(count * H5Tget_size(mtype.get()));
-  if (count > 0) {
+  rec.bytes.resize(data_bytes(rec.shape, H5Tget_size(mtype.get()), where(path)));
+  if (!rec.bytes.empty()) {
     CURVLAB_H5_CHECK(
         H5Dread(ds.get(), mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rec.bytes.data()), path_);
   }
@@ -292,6 +376,10 @@ std::map<std::string, std::string> Hdf5StateReader::root_attributes() const {
 std::optional<std::uint64_t> Hdf5StateReader::data_file_offset(const std::string& path) const {
   Hdf5ErrorSilencer quiet;
   H5Dataset ds = open_dataset(path, "a dataset");
+  // Only contiguous data that was written has an offset. Not HADDR_UNDEF alone: in a file with a
+  // user block, HDF5 1.10 adds the block's size to HADDR_UNDEF too (511 for a 512-byte block).
+  H5Plist dcpl(CURVLAB_H5_CHECK(H5Dget_create_plist(ds.get()), path_));
+  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Dget_storage_size(ds.get()) == 0) return std::nullopt;
   const haddr_t offset = H5Dget_offset(ds.get());
   if (offset == HADDR_UNDEF) return std::nullopt;
   return static_cast<std::uint64_t>(offset);

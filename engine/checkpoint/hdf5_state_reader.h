@@ -3,10 +3,14 @@
 // strings, h5py's bool enum). Every error names the file, the state path and what was expected.
 // Beyond StateReader it lists datasets, reads their raw checksum records and the root
 // attributes, for verification (state_file.cpp) and `curvlab inspect` (inspect.cpp).
+// Before HDF5 sees a file, the constructor checks curvlab's integrity header (state_header.h); a
+// file without one (an older curvlab's, h5py's) is first walked completely in a separate process
+// (isolated_probe.h), and refused with an IoError if HDF5 crashes there.
 // Not for: checksum policy (open_state_file verifies) or writing.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,7 +31,8 @@ struct DatasetRecord {
 
 class Hdf5StateReader : public StateReader {
  public:
-  // Opens `path` read-only. Throws IoError when it does not exist or is truncated or not HDF5.
+  // Opens `path` read-only. Throws IoError when it does not exist, is truncated, corrupted or not
+  // HDF5 (its header does not verify), or has no header and crashes HDF5 in the probe.
   // `kind` is how messages call the file ("state file", "checkpoint").
   explicit Hdf5StateReader(const std::string& path, const std::string& kind = "state file");
   // Out of line, so users of this header need no HDF5 symbols (only curvlab_core links HDF5).
@@ -58,6 +63,19 @@ class Hdf5StateReader : public StateReader {
   std::optional<std::uint64_t> data_file_offset(const std::string& path) const;
 
  private:
+  struct Unchecked {};
+  // Opens `path` with HDF5 without the header check or the probe: what the probe's child reads.
+  Hdf5StateReader(const std::string& path, const std::string& kind, Unchecked);
+  void open_hdf5();
+  // For a file without the header: walk_everything() in a child process; IoError if it crashes.
+  void probe_unframed(std::int64_t file_size) const;
+  // Every read this class offers, on every group and dataset, errors ignored; no LibTorch calls
+  // (they may start threads, which a forked child must not).
+  void walk_everything() const;
+  // read_tensor's HDF5 side: checks, then H5Dread into alloc(shape, stored dtype) (not called when
+  // there are no elements). Returns the dtype the tensor is to have.
+  using TensorAlloc = std::function<void*(const std::vector<std::int64_t>&, torch::Dtype)>;
+  torch::Dtype read_tensor_data(const std::string& path, const TensorAlloc& alloc) const;
   // Opens an existing dataset; throws IoError saying it expected `expected` otherwise.
   H5Dataset open_dataset(const std::string& path, const std::string& expected) const;
   std::string where(const std::string& path) const;  // "'path' in state file 'file'"

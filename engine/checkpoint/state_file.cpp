@@ -1,5 +1,6 @@
-// Whole state files: the atomic write (temp file, fsync, rename, fsync of the directory), the
-// verified open (format + checksum) and reading the root attributes. Declared in checkpointer.h.
+// Whole state files: the atomic write (temp file with the integrity header, fsync, rename, fsync of
+// the directory), the verified open (header, format + checksum) and reading the root attributes.
+// Declared in checkpointer.h.
 #include "engine/checkpoint/state_file.h"
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include "engine/checkpoint/hdf5_check.h"
 #include "engine/checkpoint/hdf5_file_access.h"
 #include "engine/checkpoint/hdf5_state_writer.h"
+#include "engine/checkpoint/state_header.h"
 #include "base/error.h"
 
 namespace curvlab {
@@ -61,8 +63,11 @@ void write_state_file(const std::string& path, const std::function<void(StateWri
     {
       Hdf5ErrorSilencer quiet;
       H5Plist fapl = state_file_access(tmp);
+      // The first kStateHeaderSize bytes are an HDF5 user block: room for the integrity header.
+      H5Plist fcpl(CURVLAB_H5_CHECK(H5Pcreate(H5P_FILE_CREATE), tmp));
+      CURVLAB_H5_CHECK(H5Pset_userblock(fcpl.get(), kStateHeaderSize), tmp);
       H5File file(CURVLAB_H5_CHECK(
-          H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), tmp));
+          H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), tmp));
       Hdf5StateWriter writer(file.get(), path);
       fill(writer);
       for (const auto& [name, value] : attributes) writer.write_root_attribute(name, value);
@@ -70,6 +75,7 @@ void write_state_file(const std::string& path, const std::function<void(StateWri
       writer.write_root_attribute(kChecksumAttribute, format_crc32(writer.checksum().value()));
       CURVLAB_H5_CHECK(H5Fclose(file.release()), tmp);
     }
+    stamp_state_header(tmp, path);
     fsync_path(tmp, false, path);
     CURVLAB_CHECK(::rename(tmp.c_str(), path.c_str()) == 0, IoError,
                   "cannot rename '" + tmp + "' to '" + path + "': " + errno_text());

@@ -2,9 +2,9 @@
 // (model, optimizer, trainer/* with the loader's step, epoch, position and training-set size,
 // metrics, every rank's RNG state) and the results file's summary; no checkpoint with a non-finite
 // parameter (DivergenceError, nothing written); resume from the newest valid checkpoint, including
-// one written before the loader saved trainer/size (made here by rewriting a fresh checkpoint
-// without it through curvlab's StateWriter, so its checksum is right): it resumes and ends bitwise
-// equal to an uninterrupted run, while a trainer/size of another data set, another model, or no
+// one written before the loader saved trainer/size and one without the integrity header (each made
+// here by rewriting a fresh checkpoint through curvlab's StateWriter, so its checksum is right): each
+// resumes and ends bitwise equal to an uninterrupted run, while a trainer/size of another data set, another model, or no
 // checkpoint at all are reported. Interoperability with PyTorch: /usr/bin/python3 with h5py
 // (scripts/python/curvlab_checkpoint.py) rebuilds the torch.nn twin from a trained checkpoint and its
 // eval-mode logits on a fixed test batch must match curvlab's within 1e-5 (convnet on real
@@ -30,6 +30,7 @@
 #include "engine/train_build.h"
 #include "base/error.h"
 #include "engine/trainer.h"
+#include "tests/engine/checkpoint/checkpoint_test_util.h"
 #include "jobs/train/train_options.h"
 #include "jobs/job_parser.h"
 
@@ -125,15 +126,16 @@ namespace {
 std::string temp_dir(const std::string& name) { return test_util::temp_dir("train_state_test", name); }
 
 // Rewrites the state file `path` through curvlab's StateWriter without the datasets in `drop`
-// (every other dataset, and the caller's root attributes, copied as they are).
-void rewrite_without(const std::string& path, const std::set<std::string>& drop) {
+// (every other dataset, and the caller's root attributes, copied as they are). `legacy`: as curvlab
+// wrote state files before the integrity header (plain HDF5, no user block).
+void rewrite_without(const std::string& path, const std::set<std::string>& drop, bool legacy = false) {
   std::map<std::string, std::string> attrs = read_state_attributes(path);
   attrs.erase("format");
   attrs.erase("checksum_crc32");
   const std::string copy = path + ".copy";
   {
     Hdf5StateReader in(path);
-    write_state_file(copy, [&](StateWriter& w) {
+    const auto fill = [&](StateWriter& w) {
       for (const auto& p : in.dataset_paths()) {
         if (drop.count(p)) continue;
         const DatasetRecord d = in.describe(p);
@@ -147,7 +149,12 @@ void rewrite_without(const std::string& path, const std::set<std::string>& drop)
           w.write_tensor(p, in.read_tensor(p));
         }
       }
-    }, attrs);
+    };
+    if (legacy) {
+      testing_ckpt::write_legacy_state_file(copy, fill, attrs);
+    } else {
+      write_state_file(copy, fill, attrs);
+    }
   }
   fs::rename(copy, path);
 }
@@ -254,6 +261,31 @@ TEST(TrainState, CheckpointWithoutTrainerSizeStillResumes) {
   expect_same_models(a, b);
   // The checkpoints written after the resume have trainer/size again.
   EXPECT_EQ(open_state_file(b + "/checkpoints/ckpt_00000018.h5")->read_int("trainer/size"), 200);
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+// A checkpoint written before the integrity header (plain HDF5 from byte 0, issue 13) still
+// resumes, through the reader's separate-process walk, and the run ends as an uninterrupted one.
+TEST(TrainState, CheckpointWithoutIntegrityHeaderStillResumes) {
+  const std::string a = temp_dir("framed"), b = temp_dir("unframed");
+  TrainerOptions o = test_util::tiny_options(a);
+  o.checkpoint_every_steps = 4;
+  test_util::run_trainer(o);
+  o.output_dir = b;
+  std::int64_t polls = 0;
+  TrainerCallbacks stop;
+  stop.stop_requested = [&] { return ++polls > 6; };
+  test_util::run_trainer(o, RunMode::kFresh, {}, stop);
+  const std::string ckpt = b + "/checkpoints/ckpt_00000006.h5";
+  rewrite_without(ckpt, {}, /*legacy=*/true);
+  EXPECT_EQ(check_state_header(ckpt, "checkpoint"), StateFraming::kUnframed);
+  const TrainResult r = test_util::run_trainer(o, RunMode::kResume);
+  EXPECT_TRUE(r.resumed);
+  EXPECT_EQ(r.resumed_from_step, 6);
+  expect_same_models(a, b);
+  // What the resumed run writes has the header.
+  EXPECT_EQ(check_state_header(b + "/checkpoints/ckpt_00000018.h5", "checkpoint"), StateFraming::kFramed);
   fs::remove_all(a);
   fs::remove_all(b);
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the checkpoint tests: a scratch directory removed after each test, byte-level
-// file surgery (flip a byte, truncate) to simulate corruption, an independent bitwise CRC32 with the
-// documented checksum record layout, and running the h5py scripts of this folder.
+// file surgery (flip a byte, truncate) to simulate corruption, re-stamping the integrity header after
+// such surgery, writing a state file as curvlab did before the header, an independent bitwise CRC32
+// with the documented checksum record layout, and running the h5py scripts of this folder.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,7 +12,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <string>
+
+#include "engine/checkpoint/hdf5_check.h"
+#include "engine/checkpoint/hdf5_state_writer.h"
+#include "engine/checkpoint/state_checksum.h"
+#include "engine/checkpoint/state_file.h"
+#include "engine/checkpoint/state_header.h"
 
 namespace curvlab::testing_ckpt {
 
@@ -54,6 +63,24 @@ inline void flip_byte(const std::string& file, std::uint64_t offset) {
 inline void truncate_to_fraction(const std::string& file, double fraction) {
   const auto size = std::filesystem::file_size(file);
   std::filesystem::resize_file(file, static_cast<std::uintmax_t>(size * fraction));
+}
+
+// Stamps the integrity header anew after a deliberate change to the file, so that the change meets
+// the checks behind the header (the dataset checksum): a file whose header is intact but whose data
+// disagree with its checksum attribute, which only a faulty writer could make.
+inline void restamp(const std::string& file) { stamp_state_header(file, file); }
+
+// A state file as curvlab wrote it before the integrity header (issue 13): plain HDF5 from byte 0,
+// with the format and checksum root attributes. Not atomic (tests only).
+inline void write_legacy_state_file(const std::string& path, const std::function<void(StateWriter&)>& fill,
+                                    const std::map<std::string, std::string>& attributes) {
+  H5File file(CURVLAB_H5_CHECK(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path));
+  Hdf5StateWriter writer(file.get(), path);
+  fill(writer);
+  for (const auto& [name, value] : attributes) writer.write_root_attribute(name, value);
+  writer.write_root_attribute(kFormatAttribute, kStateFormat);
+  writer.write_root_attribute(kChecksumAttribute, format_crc32(writer.checksum().value()));
+  CURVLAB_H5_CHECK(H5Fclose(file.release()), path);
 }
 
 inline std::string read_all(const std::string& file) {

@@ -3,7 +3,9 @@
 // attributes, big-endian data, fixed-length strings, h5py's bool; Debian's /usr/bin/python3), and the
 // listing and checksum side: dataset_paths, describe, read_record (raw little-endian bytes), the
 // recomputed checksum against an independent CRC32, root attributes, is_group / is_dataset, and
-// data_file_offset pointing at the tensor's bytes in the file.
+// data_file_offset pointing at the tensor's bytes in the file. Files without the integrity header:
+// an older curvlab's checkpoint opens; one that crashes HDF5 (found by the state_reader fuzz target)
+// is an IoError, because the reader walks such files in a separate process first.
 #include "engine/checkpoint/hdf5_state_reader.h"
 
 #include <gtest/gtest.h>
@@ -211,6 +213,29 @@ TEST(Hdf5StateReader, MissingAndNonRegularFilesAreNamed) {
   EXPECT_NE(missing.find("results file '" + dir.file("none.h5") + "' does not exist"), std::string::npos) << missing;
   const std::string directory = message_of([&] { Hdf5StateReader r(dir.path()); });
   EXPECT_NE(directory.find("is not a regular file"), std::string::npos) << directory;
+}
+
+TEST(Hdf5StateReader, FileWithoutHeaderThatCrashesHdf5IsAnIoError) {
+  // A checkpoint of curvlab before the header with 2 bytes changed by the fuzzer: HDF5 1.10.8 reads
+  // out of bounds in H5HG_read (global heap) on it and dies with SIGSEGV.
+  const std::string file = std::string(CURVLAB_SOURCE_DIR) + "/tests/fuzz/regressions/state_reader/hdf5_global_heap_overflow.h5";
+  ASSERT_TRUE(std::filesystem::exists(file)) << file;
+  for (const auto& open : std::vector<std::function<void()>>{
+           [&] { Hdf5StateReader r(file); }, [&] { open_state_file(file); }, [&] { read_state_attributes(file); }}) {
+    const std::string msg = message_of(open);
+    EXPECT_NE(msg.find("has no curvlab integrity header (an older curvlab's file, or another program's) and "
+                       "reading it made the HDF5 library fail in a separate process ("), std::string::npos) << msg;
+    EXPECT_NE(msg.find("it is damaged and was not read"), std::string::npos) << msg;
+  }
+}
+
+TEST(Hdf5StateReader, CheckpointOfAnOlderCurvlabOpens) {
+  // Written by curvlab before the integrity header (tests/fuzz/seed_job.toml, SGD, step 2).
+  const std::string file = std::string(CURVLAB_SOURCE_DIR) + "/tests/fuzz/corpus/state_reader/legacy_sgd_ckpt.h5";
+  EXPECT_EQ(check_state_header(file, "checkpoint"), StateFraming::kUnframed);
+  const auto reader = open_state_file(file);  // format and dataset checksum verified
+  EXPECT_EQ(reader->read_int("trainer/step"), 2);
+  EXPECT_EQ(reader->read_tensor("model/fc1.weight").sizes().vec(), (std::vector<std::int64_t>{3, 4}));
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // `curvlab inspect` output: attributes (long job text shortened), the dataset tree with dtype,
-// shape, values and tensor statistics, and the checksum verdict before and after corruption.
+// shape, values and tensor statistics, and the checksum verdict before and after corruption (a file
+// whose integrity header fails is refused, not parsed).
 #include <gtest/gtest.h>
 
 #include <sstream>
 
+#include "base/error.h"
 #include "engine/checkpoint/checkpointer.h"
 #include "engine/checkpoint/hdf5_state_reader.h"
 #include "engine/checkpoint/inspect.h"
@@ -55,6 +57,14 @@ TEST(Inspect, ShowsAttributesTreeStatisticsAndChecksum) {
   const auto offset = Hdf5StateReader(file).data_file_offset("model/fc.weight");
   ASSERT_TRUE(offset.has_value());
   testing_ckpt::flip_byte(file, *offset + 2);
+  // The integrity header fails first: inspect refuses to parse the file (HDF5 may crash on it).
+  try {
+    inspect(file);
+    ADD_FAILURE() << "inspect read a file whose header does not verify";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("file checksum mismatch"), std::string::npos) << e.what();
+  }
+  testing_ckpt::restamp(file);  // behind a valid header, the dataset checksum is reported
   const std::string bad = inspect(file);
   EXPECT_NE(bad.find("checksum: INVALID (checksum mismatch"), std::string::npos) << bad;
 }

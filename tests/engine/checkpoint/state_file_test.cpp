@@ -1,6 +1,7 @@
 // Whole state files (engine/checkpoint/state_file.cpp): root attributes, the atomic write (a failing
 // fill leaves nothing behind and an existing file untouched), the verified open catching flipped
-// bytes, truncation, a foreign format and a missing checksum, check_state_checksum's verdicts, and
+// bytes (by the integrity header; behind a re-stamped header, by the dataset checksum), truncation,
+// a foreign format and a missing checksum, a file without the header (an older curvlab's) opening, check_state_checksum's verdicts, and
 // h5py (Debian's /usr/bin/python3) reading a file curvlab wrote. The stored checksum is checked
 // against an independent bitwise CRC32 over the documented record layout.
 #include <gtest/gtest.h>
@@ -106,8 +107,11 @@ TEST(StateFile, FlippedDataByteIsDetected) {
     ASSERT_TRUE(offset.has_value()) << path << " has no contiguous data on disk";
     testing_ckpt::flip_byte(file, *offset + 1);
     const std::string msg = expect_io_error([&] { open_state_file(file); });
-    EXPECT_NE(msg.find("is corrupted (checksum mismatch"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("is corrupted (file checksum mismatch"), std::string::npos) << msg;  // the header's CRC
     EXPECT_NE(msg.find(file), std::string::npos) << msg;
+    testing_ckpt::restamp(file);  // a valid header over the bad byte: the dataset checksum catches it
+    const std::string behind = expect_io_error([&] { open_state_file(file); });
+    EXPECT_NE(behind.find("is corrupted (checksum mismatch"), std::string::npos) << behind;
   }
 }
 
@@ -117,13 +121,19 @@ TEST(StateFile, TruncatedAndForeignFilesAreRejected) {
   write_sample(file, 3);
   testing_ckpt::truncate_to_fraction(file, 0.5);
   const std::string cut = expect_io_error([&] { open_state_file(file); });
-  EXPECT_NE(cut.find("truncated"), std::string::npos) << cut;
-  EXPECT_NE(cut.find("HDF5:"), std::string::npos) << cut;
+  EXPECT_NE(cut.find("is truncated: it has"), std::string::npos) << cut;  // the header's length
 
   const std::string text = dir.file("text.h5");
   std::ofstream(text) << "not an hdf5 file\n";
   const std::string foreign = expect_io_error([&] { open_state_file(text); });
-  EXPECT_NE(foreign.find("not an HDF5 file"), std::string::npos) << foreign;
+  EXPECT_NE(foreign.find("is not a curvlab state file"), std::string::npos) << foreign;
+
+  // A file without the header (as curvlab wrote before it) cut short: HDF5's own truncation check.
+  const std::string old = dir.file("old.h5");
+  testing_ckpt::write_legacy_state_file(old, [](StateWriter& w) { w.write_int("trainer/step", 1); }, {});
+  testing_ckpt::truncate_to_fraction(old, 0.5);
+  const std::string old_cut = expect_io_error([&] { open_state_file(old); });
+  EXPECT_NE(old_cut.find("truncated or not an HDF5 file (HDF5:"), std::string::npos) << old_cut;
 
   const std::string missing = expect_io_error([&] { open_state_file(dir.file("none.h5")); });
   EXPECT_NE(missing.find("does not exist"), std::string::npos) << missing;
@@ -168,6 +178,7 @@ TEST(StateFile, CheckStateChecksumReportsStoredComputedAndCount) {
   const auto offset = Hdf5StateReader(file).data_file_offset("model/fc.weight");
   ASSERT_TRUE(offset.has_value());
   testing_ckpt::flip_byte(file, *offset);
+  testing_ckpt::restamp(file);
   const ChecksumCheck bad = check_state_checksum(Hdf5StateReader(file));
   EXPECT_FALSE(bad.ok);
   EXPECT_NE(bad.stored, bad.computed);

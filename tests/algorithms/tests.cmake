@@ -1,6 +1,7 @@
 # algorithms/ tests beyond GoogleTest: mpirun tests of K-FAC and of the Hessian analysis, and job-level tests.
 # K-FAC under a real mpirun (1-4 ranks): N ranks x every grad_worker_fraction == 1 rank within
-# 1e-5 (kfac_preconditioner_mpitest.cpp); every rank agrees on the inversion assignment
+# 1e-5, and one step's batch factors A, G (factor_decay 0) == 1 rank's, which kfac-pytorch's DDP
+# convention (G x N^2, docs/kfac.md) would fail (kfac_preconditioner_mpitest.cpp); every rank agrees on the inversion assignment
 # (kfac_assignment_mpitest.cpp). Reuses the MPI test entry point of comm/mpi/.
 curvlab_executable(test_kfac_mpi
   ${CMAKE_CURRENT_SOURCE_DIR}/comm/mpi/mpi_test_main.cpp

@@ -6,7 +6,7 @@
 # copied to tests/fuzz/regressions/<target>/. See docs/testing.md.
 # Usage: scripts/fuzz.sh [--seconds N] [--targets a,b] [--parallel] [--host-build DIR] [--build-dir DIR]
 #                       [--jobs N] [--replay-only]
-#   --seconds N     fuzzing time per target (default 120; the CI test uses less)
+#   --seconds N     fuzzing time per target (default 120; the CI test uses less; 0 = --replay-only)
 #   --host-build    an ordinary gcc build with libcurvlab_core.so and curvlab (default ./build;
 #                   build it with scripts/build.sh curvlab)
 #   --replay-only   replay the regression cases and the seeds, fuzz nothing
@@ -35,6 +35,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seconds takes a whole number (got '$seconds')" >&2; exit 2; }
+[ "$seconds" = 0 ] && replay_only=1   # libFuzzer reads -max_total_time=0 as "no limit"
 
 for f in libcurvlab_core.so curvlab generated/base/version.h; do
   [ -e "$host/$f" ] || { echo "fuzz.sh: $host/$f is missing: build curvlab first (scripts/build.sh curvlab) or pass --host-build DIR" >&2; exit 2; }
@@ -45,7 +46,7 @@ t0=$(date +%s)
 # A private copy of the host library: a rebuild of the host tree cannot change it under a run.
 mkdir -p "$out/host"
 cp -L "$host/libcurvlab_core.so" "$out/host/libcurvlab_core.so.0.tmp" && mv "$out/host/libcurvlab_core.so.0.tmp" "$out/host/libcurvlab_core.so.0"
-CC=clang CXX=clang++ cmake -S tests/fuzz -B "$out" -DCMAKE_BUILD_TYPE=None \
+CC=clang CXX=clang++ cmake -S tests/fuzz -B "$out" -DCMAKE_BUILD_TYPE=None ${CURVLAB_FUZZ_CMAKE_ARGS:-} \
   -DCURVLAB_SOURCE_DIR="$root" -DCURVLAB_HOST_BUILD="$host" -DCURVLAB_CORE_LIB="$out/host/libcurvlab_core.so.0" >"$out/configure.log" 2>&1 ||
   { cat "$out/configure.log"; exit 1; }
 nice -n 5 cmake --build "$out" -j"$jobs" -- --no-print-directory >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
@@ -75,7 +76,7 @@ done
 # the reader allocate more than this (e.g. a forged dataset shape) is an OOM finding.
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
-export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0"
+export LSAN_OPTIONS="suppressions=$root/tests/sanitize/lsan.supp:print_suppressions=0"
 export TMPDIR=${TMPDIR:-/tmp}
 [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=/dev/shm
 common=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1)

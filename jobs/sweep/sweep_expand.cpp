@@ -71,6 +71,11 @@ bool is_job_key(const std::string& dotted) {
     for (const auto& g : spec.sweep.grid) {
       if (g.key == key) where = g.where;
     }
+    for (const auto& c : spec.sweep.cases) {
+      for (const auto& g : c) {
+        if (g.key == key) where = g.where;
+      }
+    }
     for (const auto& r : spec.sweep.random) {
       if (r.key == key) where = r.where;
     }
@@ -84,6 +89,18 @@ bool is_job_key(const std::string& dotted) {
 
 std::string sweep_run_id(const std::string& resolved_job_text) {
   return id_of(toml::parse(std::string_view(resolved_job_text), std::string_view("<resolved job>")));
+}
+
+std::vector<std::string> plan_row(const SweepPlan& plan, const SweepRun& run, const std::string& unset) {
+  std::vector<std::string> row;
+  for (const std::string& key : plan.keys) {
+    std::string cell = unset;
+    for (const auto& [k, v] : run.values) {
+      if (k == key) cell = v;
+    }
+    row.push_back(cell);
+  }
+  return row;
 }
 
 std::string describe_values(const SweepRun& run) {
@@ -105,22 +122,35 @@ SweepPlan expand_sweep(const JobSpec& spec, const std::vector<std::string>& over
   apply_overrides(base, overrides, override_locations, raw_values);
   base.erase("sweep");
 
-  // The grid points (last key fastest), then the random draws (the same draws at every grid point).
-  std::vector<std::vector<std::pair<std::string, std::string>>> points = {{}};
-  for (const SweepGridKey& g : s.grid) {
-    plan.keys.push_back(g.key);
-    std::vector<std::vector<std::pair<std::string, std::string>>> next;
-    for (const auto& p : points) {
-      for (const std::string& v : g.values) {
-        next.push_back(p);
-        next.back().emplace_back(g.key, v);
+  // The grid points: case by case (in file order; no cases = the grid alone), the case's keys and
+  // the grid's keys sorted by name, last key fastest. Then the random draws (the same draws at every
+  // grid point).
+  std::vector<std::vector<std::pair<std::string, std::string>>> points;
+  std::set<std::string> grid_keys;
+  const std::vector<std::vector<SweepGridKey>> cases = s.cases.empty() ? std::vector<std::vector<SweepGridKey>>{{}} : s.cases;
+  for (const std::vector<SweepGridKey>& c : cases) {
+    std::vector<const SweepGridKey*> keys;
+    for (const SweepGridKey& g : s.grid) keys.push_back(&g);
+    for (const SweepGridKey& g : c) keys.push_back(&g);
+    std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) { return a->key < b->key; });
+    std::vector<std::vector<std::pair<std::string, std::string>>> case_points = {{}};
+    for (const SweepGridKey* g : keys) {
+      grid_keys.insert(g->key);
+      std::vector<std::vector<std::pair<std::string, std::string>>> next;
+      for (const auto& p : case_points) {
+        for (const std::string& v : g->values) {
+          next.push_back(p);
+          next.back().emplace_back(g->key, v);
+        }
       }
+      case_points = std::move(next);
+      CURVLAB_CHECK(points.size() + case_points.size() <= kMaxSweepRuns, ConfigError,
+                    spec.where("sweep.grid").str() + ": the grid has more than " + std::to_string(kMaxSweepRuns) +
+                        " points; split the sweep");
     }
-    points = std::move(next);
-    CURVLAB_CHECK(points.size() <= kMaxSweepRuns, ConfigError,
-                  spec.where("sweep.grid").str() + ": the grid has more than " + std::to_string(kMaxSweepRuns) +
-                      " points; split the sweep");
+    points.insert(points.end(), case_points.begin(), case_points.end());
   }
+  plan.keys.assign(grid_keys.begin(), grid_keys.end());
   plan.grid_points = points.size();
   std::vector<std::vector<std::pair<std::string, std::string>>> draws = {{}};
   if (s.random_samples > 0) {
@@ -230,7 +260,7 @@ std::vector<std::string> write_sweep_layout(const SweepPlan& plan, const JobSpec
   for (const SweepRun& r : plan.runs) {
     ids.insert(r.id);
     table += r.id + "\truns/" + r.id + "\tjobs/" + r.id + ".toml";
-    for (const auto& [key, value] : r.values) table += "\t" + value;
+    for (const std::string& value : plan_row(plan, r, "")) table += "\t" + value;
     table += "\n";
     std::error_code ec;
     if (!fs::exists(r.job_file, ec) || read_text_file(r.job_file) != r.job_text) write_text_atomic(r.job_file, r.job_text);

@@ -1,6 +1,6 @@
-// Expansion of a sweep job file (one with a [sweep] section) into its runs: every grid point
-// combined with every seeded random draw, each a resolved job file with a stable id, checked by the
-// ordinary job parser. Also the sweep directory's layout (docs/sweeps.md):
+// Expansion of a sweep job file (one with a [sweep] section) into its runs: every grid point (of
+// the grid, or of the grid crossed with each case) combined with every seeded random draw, each a
+// resolved job file with a stable id, checked by the ordinary job parser. Also the sweep directory's layout (docs/sweeps.md):
 //   <sweep_dir>/sweep.toml  <sweep_dir>/sweep.tsv  <sweep_dir>/jobs/<id>.toml  <sweep_dir>/runs/<id>/
 // Not for: running the runs (jobs/sweep/sweep_runner.h) or reading their state (sweep_status.h).
 #pragma once
@@ -17,7 +17,7 @@ namespace curvlab {
 
 struct SweepRun {
   std::string id;                                          // 12 hex digits: hash of the resolved settings
-  std::vector<std::pair<std::string, std::string>> values; // swept key -> TOML literal (SweepPlan::keys order)
+  std::vector<std::pair<std::string, std::string>> values; // swept key -> TOML literal (the keys its case sets)
   std::string job_text;                                    // the resolved job file (no [sweep])
   std::string job_file;                                    // <sweep_dir>/jobs/<id>.toml
   std::string run_dir;                                     // <sweep_dir>/runs/<id>
@@ -30,8 +30,8 @@ struct SweepRun {
 struct SweepPlan {
   std::string sweep_dir;                 // the sweep file's job.output_dir
   std::string name;                      // the sweep file's job.name
-  std::vector<std::string> keys;         // swept keys: grid keys (sorted), then random keys (sorted)
-  std::vector<SweepRun> runs;            // grid order (last key fastest), random draws innermost
+  std::vector<std::string> keys;         // swept keys: grid and case keys (sorted), then random keys (sorted)
+  std::vector<SweepRun> runs;            // case by case, grid order (last key fastest), random draws innermost
   std::size_t grid_points = 0;
   std::size_t duplicates = 0;            // combinations that resolved to an id already listed (dropped)
 };
@@ -62,6 +62,9 @@ constexpr const char* kSweepSlurmDir = "slurm";
 // changed) and creates runs/. Returns the directories under runs/ that match no run of `plan`
 // (left over from an earlier version of the sweep file; never deleted).
 std::vector<std::string> write_sweep_layout(const SweepPlan& plan, const JobSpec& spec);
+
+// A run's values in `plan.keys` order (sweep.tsv's columns), `unset` for a key its case does not set.
+std::vector<std::string> plan_row(const SweepPlan& plan, const SweepRun& run, const std::string& unset);
 
 // "train.lr = 0.05, train.batch_size = 128": a run's swept values for messages and tables.
 std::string describe_values(const SweepRun& run);

@@ -59,7 +59,7 @@ int print_sweep_expansion(const JobSpec& spec, const std::vector<std::string>& o
   std::vector<std::vector<std::string>> rows;
   for (const SweepRun& r : plan.runs) {
     std::vector<std::string> row = {r.id, r.steps > 0 ? std::to_string(r.steps) : std::to_string(r.epochs) + " epochs"};
-    for (const auto& [key, value] : r.values) row.push_back(value);
+    for (const std::string& value : plan_row(plan, r, "-")) row.push_back(value);
     rows.push_back(row);
   }
   print_text_table(header, rows, std::cout);

@@ -1,4 +1,5 @@
-// [sweep] section reader: grid keys, seeded random keys, target, budget (see docs/sweeps.md).
+// [sweep] section reader: grid keys, cases (a union of grids), seeded random keys, target, budget
+// (see docs/sweeps.md).
 #include "jobs/sweep/sweep_section.h"
 
 #include <algorithm>
@@ -62,8 +63,10 @@ void flatten(const toml::table& table, const std::string& prefix,
   }
 }
 
-void read_grid(SectionReader& grid, const std::string& table_name, JobSpec& spec) {
-  if (grid.table() == nullptr) return;
+// The keys of one grid table ([sweep.grid] or one [[sweep.cases]] table), sorted by key.
+std::vector<SweepGridKey> read_grid(SectionReader& grid, const std::string& table_name) {
+  std::vector<SweepGridKey> keys;
+  if (grid.table() == nullptr) return keys;
   std::vector<std::pair<std::string, const toml::node*>> leaves;
   flatten(*grid.table(), "", leaves, [](const std::string&, const toml::node&) { return false; });
   for (auto&& [k, v] : *grid.table()) grid.accept(std::string(k.str()));
@@ -89,8 +92,36 @@ void read_grid(SectionReader& grid, const std::string& table_name, JobSpec& spec
       g.values.push_back(literal);
     }
     (*grid.context().locations)[dotted] = where;
-    spec.sweep.grid.push_back(std::move(g));
+    keys.push_back(std::move(g));
   }
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return keys;
+}
+
+// [[sweep.cases]]: an array of grid tables; the sweep's runs are the union of every case's grid,
+// each crossed with [sweep.grid] (scikit-learn's list of parameter grids).
+void read_cases(SectionReader& sweep, JobSpec& spec) {
+  sweep.accept("cases");
+  const toml::node* node = sweep.table() == nullptr ? nullptr : sweep.table()->get("cases");
+  if (node == nullptr) return;
+  const SourceLocation where = sweep.locate("sweep.cases", *node);
+  const toml::array* array = node->as_array();
+  if (array == nullptr || array->empty() || !array->is_array_of_tables()) {
+    throw_config_error(where, "sweep.cases must be an array of tables, each a grid of its own: [[sweep.cases]] "
+                              "then \"train.optimizer\" = [\"sgd\"] and \"train.lr\" = [0.1, 0.3] (got " +
+                              describe_node(*node) + ")");
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::table* table = array->get(i)->as_table();
+    SectionReader reader(sweep.context(), table, "sweep.cases");
+    std::vector<SweepGridKey> keys = read_grid(reader, "sweep.cases");
+    if (keys.empty()) {
+      throw_config_error(sweep.locate("sweep.cases", *table), "a [[sweep.cases]] table needs at least one key, e.g. "
+                                                               "\"train.optimizer\" = [\"sgd\"]");
+    }
+    spec.sweep.cases.push_back(std::move(keys));
+  }
+  (*sweep.context().locations)["sweep.cases"] = where;
 }
 
 double bound(const toml::node& n, const SourceLocation& where, const std::string& what) {
@@ -181,8 +212,8 @@ const std::vector<std::string>& sweep_target_metrics() { return target_metrics()
 void read_sweep(SectionReader& r, JobSpec& spec) {
   SweepSpec& s = spec.sweep;
   s.present = r.present();
-  read_grid(r.section("grid"), "sweep.grid", spec);
-  std::sort(s.grid.begin(), s.grid.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  s.grid = read_grid(r.section("grid"), "sweep.grid");
+  read_cases(r, spec);
   read_random(r.section("random"), spec);
   r.string("target_metric", s.target_metric);  // "" = no target
   if (!s.target_metric.empty() &&
@@ -213,7 +244,7 @@ void check_sweep_rules(const JobSpec& spec) {
                        "sweep.random.samples > 0 needs at least one key to draw, e.g. \"train.lr\" = "
                        "{ log_uniform = [1e-3, 1.0] }");
   }
-  if (s.grid.empty() && s.random.empty()) {
+  if (s.grid.empty() && s.cases.empty() && s.random.empty()) {
     throw_config_error(spec.where("sweep"), "[sweep] has no keys to vary: add [sweep.grid] with e.g. "
                                             "\"train.lr\" = [0.05, 0.1], or [sweep.random] (docs/sweeps.md)");
   }
@@ -224,12 +255,34 @@ void check_sweep_rules(const JobSpec& spec) {
       }
     }
   }
+  for (const auto& keys : s.cases) {
+    for (const auto& c : keys) {
+      for (const auto& g : s.grid) {
+        if (g.key == c.key) {
+          throw_config_error(c.where, "'" + c.key + "' is both in [sweep.grid] and in a [[sweep.cases]] table; vary "
+                                      "it in one (the grid's keys apply to every case)");
+        }
+      }
+      for (const auto& r : s.random) {
+        if (r.key == c.key) {
+          throw_config_error(r.where, "'" + r.key + "' is both in a [[sweep.cases]] table and in [sweep.random]; vary "
+                                      "it in one");
+        }
+      }
+    }
+  }
   if (s.budget_steps > 0 && s.budget_epochs > 0) {
     throw_config_error(spec.where("sweep.budget_epochs"), "set only one of sweep.budget_steps and sweep.budget_epochs");
   }
   if (s.budget_steps > 0 || s.budget_epochs > 0) {
+    std::vector<const SweepGridKey*> grid_keys;
+    for (const auto& g : s.grid) grid_keys.push_back(&g);
+    for (const auto& keys : s.cases) {
+      for (const auto& c : keys) grid_keys.push_back(&c);
+    }
     for (const char* key : {"train.steps", "train.epochs"}) {
-      for (const auto& g : s.grid) {
+      for (const SweepGridKey* gp : grid_keys) {
+        const SweepGridKey& g = *gp;
         if (g.key == key) {
           throw_config_error(g.where, std::string("the sweep varies ") + key + " and also sets a budget; drop "
                                       "sweep.budget_steps/budget_epochs or the swept " + key);

@@ -182,6 +182,8 @@ budget_reference_batch = 32
 samples = 2
 seed = 4
 "train.momentum" = { uniform = [0.5, 0.9] }
+[[sweep.cases]]
+"kfac.damping" = [0.01]
 )";
 
 TEST(JobParser, MinimalFileKeepsEveryDefault) {

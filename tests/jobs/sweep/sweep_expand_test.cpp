@@ -1,5 +1,5 @@
-// Expansion of a sweep (jobs/sweep/sweep_expand.cpp): grid and seeded random draws (counts, values,
-// determinism), stable run ids (same settings -> same id whatever the key order or spelling; a
+// Expansion of a sweep (jobs/sweep/sweep_expand.cpp): grid, cases (a union of grids, each crossed
+// with the grid) and seeded random draws (counts, values, determinism), stable run ids (same settings -> same id whatever the key order or spelling; a
 // changed setting -> a new id; FNV-1a against the published vectors), budgets scaled per batch size,
 // a swept value its key rejects (named with the sweep key), whole sub-tables, the sweep directory
 // layout, and the shipped example.
@@ -261,6 +261,79 @@ TEST(SweepExpand, AWholeSubTableCanBeSwept) {
   EXPECT_DOUBLE_EQ(a.train.lr_schedule.min_lr, 0.01);
   EXPECT_EQ(lr_schedule_names().name(b.train.lr_schedule.kind), "constant");
   EXPECT_DOUBLE_EQ(b.train.lr_schedule.min_lr, 0.0);  // the whole table is replaced
+}
+
+TEST(SweepExpand, CasesAreAUnionOfGridsEachCrossedWithTheGrid) {
+  // SGD sweeps the learning rate, K-FAC the damping; both over the same batch sizes and seeds.
+  const SweepPlan plan = expand(kBase + R"(
+[sweep.grid]
+"train.batch_size" = [128, 512]
+"job.seed" = [0, 1]
+
+[[sweep.cases]]
+"train.optimizer" = ["sgd"]
+"train.lr" = [0.05, 0.1, 0.2]
+
+[[sweep.cases]]
+"train.optimizer" = ["kfac"]
+"kfac.damping" = [0.01, 0.1]
+)");
+  ASSERT_EQ(plan.runs.size(), 2u * 2 * 3 + 2u * 2 * 2);  // not the 2 x 2 x 3 x 2 x 2 of one grid
+  EXPECT_EQ(plan.grid_points, plan.runs.size());
+  EXPECT_EQ(plan.keys, (std::vector<std::string>{"job.seed", "kfac.damping", "train.batch_size", "train.lr",
+                                                 "train.optimizer"}));
+  // Case by case; within a case the grid's and the case's keys sorted, the last fastest.
+  EXPECT_EQ(describe_values(plan.runs[0]), "job.seed = 0, train.batch_size = 128, train.lr = 0.05, train.optimizer = \"sgd\"");
+  EXPECT_EQ(describe_values(plan.runs[1]), "job.seed = 0, train.batch_size = 128, train.lr = 0.1, train.optimizer = \"sgd\"");
+  EXPECT_EQ(describe_values(plan.runs[12]),
+            "job.seed = 0, kfac.damping = 0.01, train.batch_size = 128, train.optimizer = \"kfac\"");
+  EXPECT_EQ(describe_values(plan.runs[13]),
+            "job.seed = 0, kfac.damping = 0.01, train.batch_size = 512, train.optimizer = \"kfac\"");
+  for (const SweepRun& r : plan.runs) {
+    const JobSpec spec = parse_job_text(r.job_text, r.job_file);
+    const bool kfac = values_of(r)["train.optimizer"] == "\"kfac\"";
+    EXPECT_EQ(optimizer_names().name(spec.train.optimizer), kfac ? "kfac" : "sgd");
+    EXPECT_EQ(values_of(r).count("train.lr"), kfac ? 0u : 1u) << describe_values(r);
+    EXPECT_EQ(values_of(r).count("kfac.damping"), kfac ? 1u : 0u) << describe_values(r);
+    if (kfac) EXPECT_DOUBLE_EQ(spec.train.lr, 0.1);  // the base file's value
+    // sweep.tsv's row: "" for a key this run's case does not set.
+    const std::vector<std::string> row = plan_row(plan, r, "");
+    ASSERT_EQ(row.size(), plan.keys.size());
+    EXPECT_EQ(row[1].empty(), !kfac);
+    EXPECT_EQ(row[3].empty(), kfac);
+  }
+  // The grid and a case that is the same grid give the same runs and ids.
+  const SweepPlan one = expand(kBase + "[sweep.grid]\n\"train.lr\" = [0.05, 0.1]\n\"job.seed\" = [0, 1]\n");
+  const SweepPlan cased = expand(kBase + "[sweep.grid]\n\"job.seed\" = [0, 1]\n[[sweep.cases]]\n\"train.lr\" = [0.05, 0.1]\n");
+  ASSERT_EQ(one.runs.size(), cased.runs.size());
+  for (std::size_t i = 0; i < one.runs.size(); ++i) EXPECT_EQ(one.runs[i].id, cased.runs[i].id);
+  // Cases that overlap give each run once.
+  const SweepPlan overlap = expand(kBase + "[[sweep.cases]]\n\"train.lr\" = [0.05, 0.1]\n"
+                                           "[[sweep.cases]]\n\"train.lr\" = [0.1, 0.2]\n");
+  EXPECT_EQ(overlap.runs.size(), 3u);
+  EXPECT_EQ(overlap.duplicates, 1u);
+}
+
+TEST(SweepLayout, CaseKeysARunDoesNotSetAreEmptyCells) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "curvlab_sweep_layout_cases_test";
+  std::filesystem::remove_all(dir);
+  const std::string text = "[job]\nname = \"l\"\noutput_dir = \"" + dir.string() +
+                           "\"\n[data]\ndataset = \"synthetic\"\n[[sweep.cases]]\n\"train.lr\" = [0.05]\n"
+                           "\"train.optimizer\" = [\"sgd\"]\n[[sweep.cases]]\n\"kfac.damping\" = [0.01]\n"
+                           "\"train.optimizer\" = [\"kfac\"]\n";
+  const JobSpec spec = parse_job_text(text, "sweep.toml");
+  const SweepPlan plan = expand_sweep(spec);
+  ASSERT_EQ(plan.runs.size(), 2u);
+  write_sweep_layout(plan, spec);
+  std::ifstream tsv(dir / "sweep.tsv");
+  std::stringstream body;
+  body << tsv.rdbuf();
+  const std::string& a = plan.runs[0].id;
+  const std::string& b = plan.runs[1].id;
+  EXPECT_EQ(body.str(), "id\trun_dir\tjob_file\tkfac.damping\ttrain.lr\ttrain.optimizer\n" + a + "\truns/" + a +
+                            "\tjobs/" + a + ".toml\t\t0.05\t\"sgd\"\n" + b + "\truns/" + b + "\tjobs/" + b +
+                            ".toml\t0.01\t\t\"kfac\"\n");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SweepExample, ShippedExampleExpands) {

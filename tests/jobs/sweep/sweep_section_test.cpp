@@ -1,6 +1,6 @@
 // The [sweep] section (jobs/sweep/sweep_section.cpp): the target read and written into each run's job
-// when the train keys exist; every bad sweep key, value, distribution, budget and target with its
-// file:line and the key to change; the lists of distributions and target metrics.
+// when the train keys exist; [[sweep.cases]]; every bad sweep key, value, case, distribution, budget
+// and target with its file:line and the key to change; the lists of distributions and target metrics.
 #include "jobs/sweep/sweep_section.h"
 
 #include <gtest/gtest.h>
@@ -66,6 +66,19 @@ TEST(SweepSection, ErrorsAtTheKeyToChange) {
       {"lo >= hi", "[sweep.random]\nsamples = 2\n\"train.lr\" = { uniform = [1, 0.5] }\n", {"needs lo < hi"}},
       {"grid and random", "[sweep.grid]\n\"train.lr\" = [0.1]\n[sweep.random]\nsamples = 1\n\"train.lr\" = { uniform = [0.1, 0.2] }\n",
        {"both in [sweep.grid] and in [sweep.random]"}},
+      {"cases not tables", "[sweep]\ncases = [1, 2]\n", {"sweep.cases must be an array of tables", "[[sweep.cases]]"}},
+      {"empty case", "[[sweep.cases]]\n", {"a [[sweep.cases]] table needs at least one key"}},
+      {"case key unknown", "[[sweep.cases]]\n\"train.lrr\" = [0.1]\n",
+       {"sweep.toml:14:", "[sweep.cases] key 'train.lrr' is not a job-file key", "did you mean 'train.lr'"}},
+      {"case value not an array", "[[sweep.cases]]\n\"train.lr\" = 0.1\n", {"[sweep.cases] \"train.lr\" must be a non-empty array"}},
+      {"grid and case", "[sweep.grid]\n\"train.lr\" = [0.1]\n[[sweep.cases]]\n\"train.lr\" = [0.2]\n",
+       {"sweep.toml:16:", "'train.lr' is both in [sweep.grid] and in a [[sweep.cases]] table"}},
+      {"case and random", "[[sweep.cases]]\n\"train.lr\" = [0.2]\n[sweep.random]\nsamples = 1\n\"train.lr\" = { uniform = [0.1, 0.2] }\n",
+       {"both in a [[sweep.cases]] table and in [sweep.random]"}},
+      {"budget and steps in a case", "[sweep]\nbudget_steps = 5\n[[sweep.cases]]\n\"train.steps\" = [10]\n",
+       {"varies train.steps and also sets a budget"}},
+      {"bad value in a case", "[[sweep.cases]]\n\"train.lr\" = [-0.5]\n",
+       {"sweep.toml:14:", "the sweep run with train.lr = -0.5 is not a valid job", "train.lr must be > 0"}},
       {"two budgets", "[sweep]\nbudget_steps = 5\nbudget_epochs = 1\n[sweep.grid]\n\"train.lr\" = [0.1]\n",
        {"only one of sweep.budget_steps and sweep.budget_epochs"}},
       {"linear without reference", "[sweep]\nbudget_steps = 5\nbudget_scaling = \"linear\"\n[sweep.grid]\n\"train.lr\" = [0.1]\n",
@@ -100,6 +113,16 @@ TEST(SweepSection, DistributionsAndTargetMetrics) {
   ASSERT_EQ(s.sweep.grid.size(), 1u);
   EXPECT_EQ(s.sweep.grid[0].key, "train.lr");
   EXPECT_EQ(s.sweep.grid[0].values, (std::vector<std::string>{"0.1", "0.2"}));
+  EXPECT_TRUE(s.sweep.cases.empty());
+  // [[sweep.cases]]: one grid per table, keys sorted; a sweep of cases alone needs no [sweep.grid].
+  const JobSpec c = parse_job_text(kBase + "[[sweep.cases]]\n\"train.optimizer\" = [\"sgd\"]\n\"train.lr\" = [0.1]\n"
+                                           "[[sweep.cases]]\n\"train.optimizer\" = [\"kfac\"]\n", "c.toml");
+  ASSERT_EQ(c.sweep.cases.size(), 2u);
+  ASSERT_EQ(c.sweep.cases[0].size(), 2u);
+  EXPECT_EQ(c.sweep.cases[0][0].key, "train.lr");
+  EXPECT_EQ(c.sweep.cases[0][1].key, "train.optimizer");
+  EXPECT_EQ(c.sweep.cases[1][0].values, (std::vector<std::string>{"\"kfac\""}));
+  EXPECT_EQ(c.where("sweep.cases").str(), "c.toml:13:1");
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ namespace {
 SettingResult summarize_setting(const std::string& setting, const std::vector<const RunOutcome*>& seeds) {
   SettingResult s;
   s.setting = setting;
+  if (!seeds.empty()) s.values = seeds.front()->values;
   s.seeds = static_cast<int>(seeds.size());
   std::vector<double> steps, epochs, wall;
   double fastest = std::numeric_limits<double>::infinity();
@@ -68,7 +69,7 @@ bool better(const SettingResult& a, const SettingResult& b) {
 
 }  // namespace
 
-StudyResult analyse_study(std::vector<RunOutcome> runs, const Target& target) {
+StudyResult analyse_study(std::vector<RunOutcome> runs, const Target& target, const std::vector<SweptAxis>& axes) {
   StudyResult study;
   study.target = target;
   for (RunOutcome& r : runs) {
@@ -97,6 +98,15 @@ StudyResult analyse_study(std::vector<RunOutcome> runs, const Target& target) {
     }
     for (std::size_t i = 0; i < g.settings.size(); ++i) {
       if (g.settings[i].reached && (g.best < 0 || better(g.settings[i], g.settings[g.best]))) g.best = static_cast<int>(i);
+    }
+    if (g.best >= 0) {
+      std::vector<HyperValues> values;
+      std::vector<double> steps;
+      for (const SettingResult& s : g.settings) {
+        values.push_back(s.values);
+        steps.push_back(s.steps);
+      }
+      g.edges = find_grid_edges(values, steps, static_cast<std::size_t>(g.best), axes);
     }
     if (g.settings_counted > 0) g.reached_fraction = static_cast<double>(g.settings_reached) / g.settings_counted;
     g.noise_scale = median(noise);

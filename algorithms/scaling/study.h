@@ -2,7 +2,8 @@
 // (optimizer, batch size); within a group, runs with the same hyperparameters are seeds of one
 // setting. Per group: each setting's median steps to target over its seeds, the best setting, the
 // fraction of settings that reach the target (hyperparameter sensitivity), the median noise scale;
-// per optimizer: the perfect-scaling line, the measured critical batch and the B_crit fit.
+// per optimizer: the perfect-scaling line, the measured critical batch and the B_crit fit; per
+// group, the hyperparameters whose best value sits at the edge of the swept grid (grid_edges.h).
 // Rules in docs/report.md. Not for: reading run directories (jobs/report/sweep_reader.h).
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/scaling/grid_edges.h"
 #include "algorithms/scaling/scaling_fit.h"
 #include "algorithms/scaling/target.h"
 
@@ -29,6 +31,7 @@ struct RunOutcome {
   std::string optimizer;
   std::int64_t batch_size = 0;
   std::string setting;          // the hyperparameters: "train.lr=0.1 kfac.damping=0.001" ("" = none swept)
+  HyperValues values;           // the same, key by key (keys this run's sweep case does not set are absent)
   std::string seed;             // job.seed as written ("" when not swept)
   std::string state;            // done | failed | diverged | stopped | running | pending | unreadable
   bool finished = false;        // done, failed or diverged: its result is final
@@ -41,6 +44,7 @@ struct RunOutcome {
 // One setting (hyperparameters) of one group, over its seeds.
 struct SettingResult {
   std::string setting;
+  HyperValues values;           // of its first seed (all seeds share them)
   int seeds = 0;                // runs of this setting
   int seeds_counted = 0;        // finished, or reached the target while still running
   int seeds_reached = 0;
@@ -56,6 +60,7 @@ struct GroupResult {
   std::int64_t batch_size = 0;
   std::vector<SettingResult> settings;  // sorted by setting text
   int best = -1;                        // index into settings; -1 when none reached the target
+  std::vector<EdgeFlag> edges;          // hyperparameters whose best value is at the edge of what was swept
   int runs = 0;
   int runs_missing = 0;                 // not finished and not reached: pending, running, stopped, unreadable
   int settings_counted = 0;             // settings with at least one counted seed
@@ -88,6 +93,7 @@ struct StudyResult {
   std::vector<OptimizerSummary> optimizers;
 };
 
-StudyResult analyse_study(std::vector<RunOutcome> runs, const Target& target);
+// `axes`: how each hyperparameter was swept (a key not listed is a grid key), for the edge flags.
+StudyResult analyse_study(std::vector<RunOutcome> runs, const Target& target, const std::vector<SweptAxis>& axes = {});
 
 }  // namespace curvlab

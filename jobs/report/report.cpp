@@ -23,7 +23,7 @@ ReportOutcome make_report(const std::string& dir, const ReportOptions& options) 
   if (holds_sweep(dir)) {
     outcome.kind = "sweep";
     const SweepData sweep = read_sweep(dir, options.target);
-    const StudyResult study = analyse_study(sweep.runs, sweep.target);
+    const StudyResult study = analyse_study(sweep.runs, sweep.target, sweep.axes);
     std::filesystem::create_directories(outcome.out_dir);
     const PlotsResult plots = write_sweep_plots(study, outcome.out_dir);
     write_report_tables(sweep, study, outcome.out_dir, plots.note);
@@ -32,6 +32,12 @@ ReportOutcome make_report(const std::string& dir, const ReportOptions& options) 
     for (const OptimizerSummary& o : study.optimizers) {
       text << o.optimizer << ": measured critical batch " << report_number(o.measured_critical_batch) << ", fit B_crit "
            << report_number(o.fit.b_crit) << ", noise scale " << report_number(o.noise_scale) << "\n";
+    }
+    int at_edge = 0;
+    for (const GroupResult& g : study.groups) at_edge += g.edges.empty() ? 0 : 1;
+    if (at_edge > 0) {
+      text << at_edge << " of " << study.groups.size() << " group(s) have their best setting at the edge of the swept "
+           << "grid (column best_at_edge): their steps to target are upper bounds; summary.md says which\n";
     }
     if (!sweep.problems.empty()) text << sweep.problems.size() << " run(s) could not be read: see summary.md\n";
     text << plots.note << "\n";

@@ -38,7 +38,8 @@ std::string fraction_text(int a, int b) { return std::to_string(a) + "/" + std::
 
 const char* kStepsHeader =
     "optimizer,batch_size,best_setting,best_run,steps,epochs,wall_time,perfect_scaling_steps,speedup,"
-    "perfect_speedup,scaling_efficiency,settings,settings_reached,reached_fraction,runs,runs_missing,noise_scale\n";
+    "perfect_speedup,scaling_efficiency,settings,settings_reached,reached_fraction,runs,runs_missing,noise_scale,"
+    "best_at_edge\n";
 
 std::string steps_csv(const StudyResult& study) {
   std::ostringstream s;
@@ -50,8 +51,58 @@ std::string steps_csv(const StudyResult& study) {
       << report_number(b ? b->wall_time : INFINITY) << "," << report_number(g.perfect_scaling_steps) << ","
       << report_number(g.speedup) << "," << report_number(g.perfect_speedup) << "," << report_number(g.scaling_efficiency)
       << "," << g.settings_counted << "," << g.settings_reached << "," << report_number(g.reached_fraction) << ","
-      << g.runs << "," << g.runs_missing << "," << report_number(g.noise_scale) << "\n";
+      << g.runs << "," << g.runs_missing << "," << report_number(g.noise_scale) << "," << csv_cell(edge_cell(g.edges))
+      << "\n";
   }
+  return s.str();
+}
+
+// "train.lr=0.03 (lower)": the flags for the Markdown table ("-" when none).
+std::string edge_markdown(const std::vector<EdgeFlag>& flags) {
+  std::string out;
+  for (const EdgeFlag& f : flags) out += (out.empty() ? "" : ", ") + f.key + "=" + f.value + " (" + f.edge + ")";
+  return md_cell(out);
+}
+
+// The summary's list of the groups whose best setting is at the edge of what was swept.
+std::string edge_section(const SweepData& sweep, const StudyResult& study) {
+  std::ostringstream s;
+  s << "## Best settings at the edge of the grid\n\n";
+  int flagged = 0, with_best = 0;
+  for (const GroupResult& g : study.groups) {
+    if (g.best_setting() != nullptr) ++with_best;
+    for (const EdgeFlag& f : g.edges) {
+      if (flagged++ == 0) {
+        s << "Following Shallue et al. (2018), a best setting whose value of a swept hyperparameter is the "
+             "smallest or largest tried (for sampled ranges: in the outer "
+          << report_number(100 * kRangeEdgeFraction) << "% of the range) may have its optimum outside the grid: "
+          << "its steps to target are an upper bound, and the grid should be widened there.\n\n";
+      }
+      const bool lower = f.edge == "lower";
+      const bool range = f.kind == SweptAxis::Kind::range;
+      s << "- **" << g.optimizer << ", batch " << g.batch_size << "**: `" << f.key << "` = " << f.value << " is "
+        << (range ? std::string("in the ") + (lower ? "lowest " : "highest ") +
+                        report_number(100 * kRangeEdgeFraction) + "% of the sampled range " + f.swept
+                  : std::string("the ") + (lower ? "lowest" : "highest") + " value swept (" + f.swept + ")")
+        << " (" << f.edge << " edge). Steps to target " << report_number(g.best_setting()->steps)
+        << " are an upper bound: widen the " << (range ? "range " : "grid ") << (lower ? "below " : "above ")
+        << f.value << ".";
+      if (f.ties > 0) {
+        s << " " << f.ties << " other value(s) of `" << f.key << "` reach the target in the same steps: here the key "
+          << "may not matter.";
+      }
+      s << "\n";
+    }
+  }
+  if (flagged == 0) {
+    s << (sweep.hyperparameters.empty()
+              ? "No hyperparameters were swept (besides the seed, optimizer and batch size): nothing to check.\n"
+              : with_best == 0 ? "No group reached the target: no best setting to check.\n"
+                               : "None: every group's best value of every swept hyperparameter has a value tried on "
+                                 "each side (keys with one value, or with values that are not numbers, are not "
+                                 "checked).\n");
+  }
+  if (!sweep.axes_note.empty()) s << "\nNote: " << sweep.axes_note << ".\n";
   return s.str();
 }
 
@@ -87,13 +138,13 @@ void write(const std::string& path, const std::string& text) { write_text_atomic
 
 std::string steps_to_target_markdown(const StudyResult& study) {
   std::ostringstream s;
-  s << "| optimizer | batch size | best setting | steps | epochs | wall time (s) | perfect scaling | speedup "
-       "(perfect) | reached | noise scale |\n"
-    << "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  s << "| optimizer | batch size | best setting | best at edge | steps | epochs | wall time (s) | perfect scaling | "
+       "speedup (perfect) | reached | noise scale |\n"
+    << "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const GroupResult& g : study.groups) {
     const SettingResult* b = g.best_setting();
     s << "| " << g.optimizer << " | " << g.batch_size << " | " << md_cell(b ? b->setting : "not reached") << " | "
-      << report_number(b ? b->steps : INFINITY) << " | " << report_number(b ? b->epochs : INFINITY) << " | "
+      << edge_markdown(g.edges) << " | " << report_number(b ? b->steps : INFINITY) << " | " << report_number(b ? b->epochs : INFINITY) << " | "
       << report_number(b ? b->wall_time : INFINITY) << " | " << report_number(g.perfect_scaling_steps) << " | "
       << report_number(g.speedup) << " (" << report_number(g.perfect_speedup) << ") | "
       << fraction_text(g.settings_reached, g.settings_counted)
@@ -143,13 +194,29 @@ void write_report_tables(const SweepData& sweep, const StudyResult& study, const
       s << "- " << o.optimizer << ": no B_crit fit: " << o.fit.note << ".\n";
     }
   }
+  for (const OptimizerSummary& o : study.optimizers) {
+    int groups = 0, flagged = 0;
+    for (const GroupResult& g : study.groups) {
+      if (g.optimizer != o.optimizer) continue;
+      ++groups;
+      flagged += g.edges.empty() ? 0 : 1;
+    }
+    if (flagged == 0) continue;
+    if (!notes) s << "\n";
+    notes = true;
+    s << "- " << o.optimizer << ": " << flagged << " of " << groups << " batch sizes have their best setting at the "
+      << "edge of the grid (below), so their steps, and the critical batch and fit built on them, rest on upper "
+         "bounds.\n";
+  }
   s << "\nThe measured critical batch is the largest batch size up to which every batch size reaches the target "
        "within twice the perfect-scaling steps (anchored at the smallest batch size that reaches it). The fit is "
        "S(B) = S_min (1 + B_crit / B) (McCandlish et al. 2018) by least squares of steps against 1/B. B_simple is "
        "the gradient noise scale measured during training (median over the second half of each run, then over "
        "runs); McCandlish et al. find B_crit ~ B_simple up to a factor of a few.\n\n"
+    << edge_section(sweep, study) << "\n"
     << "## Steps to target\n\n" << table
-    << "\n`reached` = settings that reach the target / settings with a finished run (hyperparameter sensitivity).\n";
+    << "\n`reached` = settings that reach the target / settings with a finished run (hyperparameter sensitivity); "
+       "`best at edge`: see above.\n";
   bool header = false;
   for (const RunOutcome& r : study.runs) {
     if (r.state == "done") continue;

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "jobs/job_parser.h"
 #include "jobs/report/metrics_csv.h"
+#include "jobs/sweep/sweep_expand.h"
 
 namespace curvlab {
 namespace fs = std::filesystem;
@@ -101,12 +102,42 @@ std::string resolve(const std::string& dir, const std::string& rel) {
 
 }  // namespace
 
+std::vector<SweptAxis> read_swept_axes(const std::string& sweep_toml, const std::vector<std::string>& hyperparameters) {
+  const JobSpec spec = load_job_file(sweep_toml);
+  std::vector<SweptAxis> axes;
+  for (const std::string& key : hyperparameters) {
+    SweptAxis a;
+    a.key = key;
+    for (const SweepRandomKey& r : spec.sweep.random) {
+      if (r.key != key) continue;
+      if (r.distribution == "choice") {
+        a.kind = SweptAxis::Kind::choice;
+        a.choices = r.choices;
+      } else {
+        a.kind = SweptAxis::Kind::range;
+        a.lo = r.lo;
+        a.hi = r.hi;
+        a.log_scale = r.distribution == "log_uniform";
+      }
+    }
+    axes.push_back(a);
+  }
+  return axes;
+}
+
 SweepData read_sweep(const std::string& dir, const Target& override_target) {
   SweepData data;
   data.dir = dir;
   const std::vector<Row> rows = read_tsv(dir, &data.swept_keys);
   for (const std::string& k : data.swept_keys) {
     if (k != "job.seed" && k != "train.optimizer" && k != "train.batch_size") data.hyperparameters.push_back(k);
+  }
+
+  try {  // sweep.toml is rewritten by every `curvlab run`: the sweep as last run
+    data.axes = read_swept_axes((fs::path(dir) / kSweepFileName).string(), data.hyperparameters);
+  } catch (const Error& e) {
+    data.axes_note = std::string("sweep.toml could not be read (") + e.what() +
+                     "), so every hyperparameter is taken as a grid key";
   }
 
   // Pass 1: the job files (optimizer, batch size, target).
@@ -131,8 +162,10 @@ SweepData read_sweep(const std::string& dir, const Target& override_target) {
       const std::string& key = data.swept_keys[k];
       if (key == "job.seed") {
         r.seed = row.values[k];
-      } else if (key != "train.optimizer" && key != "train.batch_size") {
+      } else if (key != "train.optimizer" && key != "train.batch_size" && !row.values[k].empty()) {
+        // An empty cell: a key that this run's sweep case does not set.
         r.setting += (r.setting.empty() ? "" : " ") + key + "=" + row.values[k];
+        r.values.emplace_back(key, row.values[k]);
       }
     }
     const Target t = job_target(spec);

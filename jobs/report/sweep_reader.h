@@ -27,12 +27,19 @@ struct SweepData {
   std::string dir;
   std::vector<std::string> swept_keys;          // as in sweep.tsv's header after id, run_dir, job_file
   std::vector<std::string> hyperparameters;     // swept keys other than job.seed, train.optimizer, train.batch_size
+  std::vector<SweptAxis> axes;                  // how each hyperparameter was swept (from sweep.toml)
+  std::string axes_note;                        // "" or why sweep.toml could not tell (every key is then a grid key)
   Target target;
   std::string target_source;                    // "--target" or "jobs/<id>.toml"
   std::vector<RunOutcome> runs;                 // one per readable row of sweep.tsv
   std::map<std::string, std::string> run_dirs;  // id -> run directory (absolute or relative to the cwd)
   std::vector<std::string> problems;            // rows that could not be used, in words
 };
+
+// How the sweep file `sweep_toml` swept each of `hyperparameters` (grid and case keys: grid; uniform
+// and log_uniform: range; choice: choice). Keys it does not name are grid keys. Throws ConfigError
+// when the file cannot be read or parsed.
+std::vector<SweptAxis> read_swept_axes(const std::string& sweep_toml, const std::vector<std::string>& hyperparameters);
 
 // Reads the sweep at `dir`. `override_target` (when set) replaces the jobs' train.target_*. Throws
 // ConfigError when dir has no readable sweep.tsv, or when no target is known (none in the job files

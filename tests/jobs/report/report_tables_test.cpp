@@ -3,10 +3,13 @@
 // row per optimizer and batch size with those steps, the epochs (steps x B / 12800) and wall times of
 // the fixture, the perfect-scaling steps and efficiencies (tolerance 1e-9 after the tables' 6
 // significant digits: exact here); settings.csv one row per setting, runs.csv one per run with its
-// state; the Markdown key table; summary.md with the plots note; report_number's formats.
+// state; the Markdown key table; summary.md with the plots note; report_number's formats; the
+// edge-of-grid column and list (the fixture's best learning rates sit at both ends of its grid).
 #include "jobs/report/report_tables.h"
 
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "algorithms/scaling/study.h"
 #include "algorithms/scaling/target.h"
@@ -67,6 +70,65 @@ TEST(ReportTables, FixtureSweepTables) {
   const std::string summary = read_file((dir / "out/summary.md").string());
   EXPECT_NE(summary.find("Plots: a note for the test"), std::string::npos) << summary;
   EXPECT_NE(summary.find("sgd-128-0.1-s3"), std::string::npos) << "the unreadable run is listed: " << summary;
+  fs::remove_all(dir);
+}
+
+// The fixture sweeps lr over {0.1, 0.2}: SGD's best is 0.1 at every batch size (the lower edge; at
+// 1024, 0.2 never reaches the target but was tried), K-FAC's 0.2 (the upper edge).
+TEST(ReportTables, BestSettingsAtTheEdgeOfTheGridAreFlagged) {
+  const fs::path dir = write_fixture("edges", fixture_runs());
+  const SweepData sweep = read_sweep(dir.string(), parse_target("test_accuracy=0.8"));
+  const StudyResult study = analyse_study(sweep.runs, sweep.target, sweep.axes);
+  write_report_tables(sweep, study, (dir / "out").string(), "Plots: none");
+  const std::string csv = read_file((dir / "out/steps_to_target.csv").string());
+  const std::string header = csv.substr(0, csv.find('\n'));
+  EXPECT_EQ(header.substr(header.rfind(',') + 1), "best_at_edge") << header;
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    const std::string edge = line.substr(line.rfind(',') + 1);
+    EXPECT_EQ(edge, line.rfind("sgd,", 0) == 0 ? "train.lr=0.1:lower" : "train.lr=0.2:upper") << line;
+  }
+  EXPECT_EQ(rows, 8);
+  const std::string md = steps_to_target_markdown(study);
+  EXPECT_NE(md.find("| best at edge |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| sgd | 512 | train.lr=0.1 | train.lr=0.1 (lower) | 200 |"), std::string::npos) << md;
+  const std::string summary = read_file((dir / "out/summary.md").string());
+  EXPECT_NE(summary.find("## Best settings at the edge of the grid"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("- **sgd, batch 128**: `train.lr` = 0.1 is the lowest value swept (0.1, 0.2) (lower edge). "
+                         "Steps to target 800 are an upper bound: widen the grid below 0.1."),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("- **kfac, batch 1024**: `train.lr` = 0.2 is the highest value swept (0.1, 0.2) (upper "
+                         "edge). Steps to target 150 are an upper bound: widen the grid above 0.2."),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("- sgd: 4 of 4 batch sizes have their best setting at the edge of the grid"),
+            std::string::npos)
+      << summary;
+  // The fixture has no sweep.toml: every key is a grid key, and the summary says why.
+  EXPECT_NE(summary.find("sweep.toml could not be read"), std::string::npos) << summary;
+  fs::remove_all(dir);
+}
+
+TEST(ReportTables, InteriorBestSettingsAreNotFlagged) {
+  // One group, lr over {0.05, 0.1, 0.2}: the best (0.1) is interior; one seed each.
+  const std::vector<FixtureRun> runs = {{"sgd", 128, "0.05", 1, 600}, {"sgd", 128, "0.1", 1, 400},
+                                        {"sgd", 128, "0.2", 1, 500}};
+  const fs::path dir = write_fixture("interior", runs);
+  const SweepData sweep = read_sweep(dir.string(), parse_target("test_accuracy=0.8"));
+  const StudyResult study = analyse_study(sweep.runs, sweep.target, sweep.axes);
+  ASSERT_EQ(study.groups.size(), 1u);
+  EXPECT_TRUE(study.groups[0].edges.empty());
+  write_report_tables(sweep, study, (dir / "out").string(), "Plots: none");
+  const std::string csv = read_file((dir / "out/steps_to_target.csv").string());
+  EXPECT_EQ(csv.substr(csv.size() - 2), ",\n") << "an empty best_at_edge cell: " << csv;
+  const std::string summary = read_file((dir / "out/summary.md").string());
+  EXPECT_NE(summary.find("## Best settings at the edge of the grid\n\nNone: every group's best value"), std::string::npos)
+      << summary;
   fs::remove_all(dir);
 }
 

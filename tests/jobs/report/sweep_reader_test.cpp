@@ -3,7 +3,8 @@
 // and batch size, the perfect-scaling line, the critical batch, the B_crit fit against the 2x2 normal
 // equations solved here, sensitivity and noise scale; tolerance 1e-9: exact by construction); the
 // target from the job files, a command-line target winning, disagreeing job files refused; run
-// states from the status line and non-finite metrics; what counts as a run directory.
+// states from the status line and non-finite metrics; what counts as a run directory; how each key
+// was swept (sweep.toml), and the empty sweep.tsv cells of keys a run's case does not set.
 #include "jobs/report/sweep_reader.h"
 
 #include <gtest/gtest.h>
@@ -144,6 +145,60 @@ TEST(SweepReader, TargetFromTheJobFilesAndDisagreement) {
   }
   EXPECT_NO_THROW(read_sweep(mixed.string(), parse_target("test_accuracy=0.8")));
   fs::remove_all(mixed);
+}
+
+TEST(SweepReader, SweptAxesFromTheSweepFile) {
+  const fs::path dir = fs::temp_directory_path() / ("curvlab_sweep_reader_axes_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  write(dir / "sweep.toml", "[job]\noutput_dir = \"" + dir.string() + "\"\n[data]\ndataset = \"synthetic\"\n"
+                            "[sweep.grid]\n\"train.lr\" = [0.1, 0.2]\n[[sweep.cases]]\n\"kfac.damping\" = [0.01]\n"
+                            "[sweep.random]\nsamples = 2\n\"train.momentum\" = { uniform = [0.8, 0.99] }\n"
+                            "\"train.weight_decay\" = { log_uniform = [1e-5, 1e-3] }\n"
+                            "\"model.widths\" = { choice = [[64], [128]] }\n");
+  const std::vector<SweptAxis> axes =
+      read_swept_axes((dir / "sweep.toml").string(), {"kfac.damping", "model.widths", "train.lr", "train.momentum",
+                                                      "train.weight_decay", "data.train_subset"});
+  ASSERT_EQ(axes.size(), 6u);
+  EXPECT_EQ(axes[0].kind, SweptAxis::Kind::grid);    // a case key
+  EXPECT_EQ(axes[1].kind, SweptAxis::Kind::choice);
+  EXPECT_EQ(axes[1].choices, (std::vector<std::string>{"[64]", "[128]"}));
+  EXPECT_EQ(axes[2].kind, SweptAxis::Kind::grid);
+  EXPECT_EQ(axes[3].kind, SweptAxis::Kind::range);
+  EXPECT_EQ(axes[3].lo, 0.8);
+  EXPECT_EQ(axes[3].hi, 0.99);
+  EXPECT_FALSE(axes[3].log_scale);
+  EXPECT_EQ(axes[4].kind, SweptAxis::Kind::range);
+  EXPECT_TRUE(axes[4].log_scale);
+  EXPECT_EQ(axes[5].kind, SweptAxis::Kind::grid);    // not in the file (any more): a grid key
+  EXPECT_THROW(read_swept_axes((dir / "absent.toml").string(), {"train.lr"}), ConfigError);
+  fs::remove_all(dir);
+}
+
+TEST(SweepReader, KeysARunsCaseDoesNotSetAreLeftOutOfItsSetting) {
+  // sweep.tsv of a sweep with cases: SGD sets train.lr, K-FAC sets kfac.damping (empty cells).
+  const fs::path dir = fs::temp_directory_path() / ("curvlab_sweep_reader_cases_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  const auto job = [&](const std::string& id, const std::string& optimizer, const std::string& extra) {
+    write(dir / "jobs" / (id + ".toml"), "[job]\noutput_dir = \"" + (dir / "runs" / id).string() +
+                                             "\"\n[data]\ndataset = \"synthetic\"\n[train]\noptimizer = \"" +
+                                             optimizer + "\"\ntarget_metric = \"test_accuracy\"\ntarget_value = 0.8\n" +
+                                             extra);
+  };
+  job("a", "sgd", "lr = 0.3\n");
+  job("b", "kfac", "[kfac]\ndamping = 0.01\n");
+  write(dir / "sweep.tsv", "id\trun_dir\tjob_file\tkfac.damping\ttrain.lr\ttrain.optimizer\n"
+                           "a\truns/a\tjobs/a.toml\t\t0.3\t\"sgd\"\n"
+                           "b\truns/b\tjobs/b.toml\t0.01\t\t\"kfac\"\n");
+  const SweepData sweep = read_sweep(dir.string(), Target{});
+  ASSERT_EQ(sweep.runs.size(), 2u);
+  EXPECT_EQ(sweep.hyperparameters, (std::vector<std::string>{"kfac.damping", "train.lr"}));
+  EXPECT_EQ(sweep.runs[0].setting, "train.lr=0.3");
+  EXPECT_EQ(sweep.runs[0].values, (HyperValues{{"train.lr", "0.3"}}));
+  EXPECT_EQ(sweep.runs[1].setting, "kfac.damping=0.01");
+  EXPECT_EQ(sweep.runs[1].values, (HyperValues{{"kfac.damping", "0.01"}}));
+  EXPECT_EQ(sweep.runs[1].state, "pending");
+  EXPECT_NE(sweep.axes_note.find("sweep.toml could not be read"), std::string::npos) << sweep.axes_note;
+  fs::remove_all(dir);
 }
 
 TEST(SweepReader, RunDirectoriesAndStatusLines) {

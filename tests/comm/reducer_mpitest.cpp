@@ -3,6 +3,7 @@
 // must equal the 1-process full-batch gradient that each rank computes independently.
 // Tolerance: 1e-6 relative (max |g - g_ref| / max |g_ref|) in float64, 1e-5 in float32.
 #include <gtest/gtest.h>
+#include <torch/nn.h>
 
 #include <numeric>
 

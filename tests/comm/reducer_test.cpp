@@ -4,6 +4,7 @@
 #include "comm/reducer.h"
 
 #include <gtest/gtest.h>
+#include <torch/nn.h>
 
 #include "comm/local/local_communicator.h"
 #include "base/error.h"

@@ -34,7 +34,7 @@ supp=$root/tests/sanitize
 # halt_on_error everywhere: the first report ends the process with a non-zero status, so the test
 # fails. detect_leaks stays on; LeakSanitizer's suppressions name only Open MPI, LibTorch and the
 # other uninstrumented libraries (tests/sanitize/lsan.supp says why each one is there).
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1:check_initialization_order=1:suppressions=$supp/asan.supp"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:fast_unwind_on_malloc=0:strict_string_checks=1:check_initialization_order=1:suppressions=$supp/asan.supp"
 export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp"
 # mpirun starts the ranks of one node with its own environment, so the options reach every rank.

@@ -1,23 +1,30 @@
 #!/usr/bin/python3
 # Golden test (long: five runs, the recording and the comparison in one script): shortened train, K-FAC, hessian, sweep and 2-rank examples must reproduce recorded HDF5 numbers bit for bit.
 """Runs shortened versions of the shipped examples and compares every dataset of every HDF5 file
-they write (results.h5, checkpoints/ckpt_*.h5, hessian.h5, each sweep run's files) with the values
-recorded in golden/golden_values.json: the same files, the same dataset paths, and for each
-dataset the same dtype, shape and sha256 of its raw bytes. It guards refactors that must not
-change a single number.
+they write (results.h5, checkpoints/ckpt_*.h5, hessian.h5, each sweep run's files) with recorded
+values: the same files, the same dataset paths, and for each dataset the same dtype, shape and
+sha256 of its raw bytes. It guards refactors that must not change a single number.
+
+Bitwise equality is only expected on the CPU the values were recorded on (model name and flags of
+/proc/cpuinfo: oneDNN and OpenBLAS pick their kernels by CPU, so sums are rounded in another order
+on another CPU). So there is one recording per CPU, golden/<cpu>.json next to this script, each
+taken from a build of the same source: the test compares bitwise with the recording of this CPU.
+On a CPU without a recording it compares with the recording of the most similar CPU (most flags
+in common), and only approximately, and says so: float datasets by their sum and sum of |x| within
+a relative tolerance of RTOL_OTHER_CPU, eigenvector bases (not determined by their matrix up to
+rounding: signs, and rotations within near-equal eigenvalues) by dtype and shape only; integers,
+strings, shapes and the sets of files and datasets must still match exactly.
 
 Usage:
-  golden_test.py --curvlab PATH/TO/curvlab --source-dir REPO [--record] [--golden FILE] [--keep DIR]
-                 [--mpirun PATH]
+  golden_test.py --curvlab PATH/TO/curvlab --source-dir REPO [--record] [--golden DIR_OR_FILE]
+                 [--keep DIR] [--mpirun PATH]
 
-  --record   run the examples and (over)write the golden file instead of comparing
-  --golden   the golden file (default: golden/golden_values.json next to this script)
+  --record   run the examples and write this CPU's recording (golden/<cpu>.json; with --golden FILE,
+             that file) instead of comparing; recordings of other CPUs are kept
+  --golden   the folder of recordings (default: golden/ next to this script), or one recording
   --keep     copy the run directories to DIR before the temp dir is removed (for debugging)
   --mpirun   the mpirun of the 2-rank run (default: mpirun on PATH)
 
-Bitwise equality is only expected on the CPU the values were recorded on (model name and flags of
-/proc/cpuinfo; BLAS kernels differ between CPUs). On another CPU the float datasets are compared
-by their sum and sum of |x| with a relative tolerance of 1e-5 instead, and the script says so.
 Exit status: 0 all equal, 1 any difference or a failed run, 2 bad usage.
 """
 import argparse
@@ -36,9 +43,16 @@ import h5py
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_GOLDEN = os.path.join(HERE, 'golden', 'golden_values.json')
+DEFAULT_GOLDEN = os.path.join(HERE, 'golden')
 FORMAT = 'curvlab-golden-1'
-RTOL = 1e-5
+# On a CPU without a recording: the relative tolerance of float sums (sum and sum|x|, relative to
+# sum|x|). Measured 2026-12-03 between the AMD EPYC recording and an Intel Xeon (AVX-512, AMX) on
+# the 1966 float datasets that are not eigenvector bases: 361 differ, 99% of all are within 8.4e-6,
+# the largest is 4.1e-3 (the Lanczos residuals of layer 0, values near 1e-6 that are rounding
+# noise), then 3.0e-3 (momentum buffers of the 2-rank K-FAC run after 30 steps, where float32
+# rounding differences have grown through 5 eigendecompositions). 2e-2 leaves 5x room above the
+# largest. A change of numerics smaller than that is caught only on a recorded CPU.
+RTOL_OTHER_CPU = 2e-2
 MPIRUN_FLAGS = ['--allow-run-as-root', '--oversubscribe', '--bind-to', 'none', '--mca', 'btl', 'self,vader']
 # Placeholder for the temp dir in commands and in string datasets that hold paths.
 TMP = '$TMP'
@@ -82,7 +96,20 @@ CHANGED = [
     # probe) of the running SE; every later entry is unchanged.
     (r'^trace/running_se$', 'the SE after one probe is NaN, was 0 (issue 13)'),
 ]
-CHANGED_RE = [re.compile(p) for p, _ in CHANGED]
+
+# Datasets that a CPU other than the recording one may legitimately change beyond rounding: the
+# eigenvectors of a symmetric matrix are fixed only up to the sign of each, and up to a rotation
+# within a group of (near-)equal eigenvalues, which is where LAPACK kernels that round differently
+# part ways (the K-FAC factors of a small batch have many eigenvalues at the damping floor). On
+# another CPU they are compared by dtype and shape only; the matrices they decompose (kfac A, G),
+# their eigenvalues (da, dg, eigen/values) and everything computed with them (the parameters after
+# the preconditioned steps) are compared within the tolerance. On the recording CPU they are
+# compared bitwise like every other dataset.
+UNDETERMINED = [
+    (r'^kfac/layers/[^/]+/block\d+/q[ag]$', 'eigenvectors of a K-FAC factor (sign, rotation within equal eigenvalues)'),
+    (r'^eigen/vectors$', 'Hessian eigenvectors from Lanczos (sign, rotation within near-equal eigenvalues)'),
+]
+UNDETERMINED_RE = [re.compile(p) for p, _ in UNDETERMINED]
 
 
 def excluded(path):
@@ -291,10 +318,12 @@ def rel(a, b, scale):
     return abs(a - b) / scale if scale > 0 else float('inf')
 
 
-def compare_dataset(g, c, bitwise):
+def compare_dataset(path, g, c, bitwise):
     """None when equal, else a text saying how they differ."""
     if g.get('dtype') != c.get('dtype') or g.get('shape') != c.get('shape'):
         return f'dtype/shape {g.get("dtype")}{g.get("shape")} recorded, {c.get("dtype")}{c.get("shape")} now'
+    if not bitwise and any(r.search(path) for r in UNDETERMINED_RE):
+        return None
     if g.get('excluded') or c.get('excluded'):
         if g.get('excluded') != c.get('excluded'):
             return 'excluded in one of recorded/now (exclusion list changed: re-record)'
@@ -313,10 +342,10 @@ def compare_dataset(g, c, bitwise):
         return text + f', nan/inf counts {g["nan"]}/{g["inf"]} -> {c["nan"]}/{c["inf"]}'
     if bitwise or c['dtype'][0] not in 'f':  # integers and bools must match exactly anywhere
         return text
-    # Another CPU: float summaries within RTOL (the sum relative to sum|x|, which bounds it).
-    if rel(g['sum'], c['sum'], scale) <= RTOL and rel(g['abs_sum'], c['abs_sum'], scale) <= RTOL:
+    # Another CPU: float summaries within the tolerance (the sum relative to sum|x|, which bounds it).
+    if rel(g['sum'], c['sum'], scale) <= RTOL_OTHER_CPU and rel(g['abs_sum'], c['abs_sum'], scale) <= RTOL_OTHER_CPU:
         return None
-    return text + f' (beyond rtol {RTOL})'
+    return text + f' (beyond rtol {RTOL_OTHER_CPU})'
 
 
 def compare(golden, now, bitwise):
@@ -327,6 +356,9 @@ def compare(golden, now, bitwise):
     for f in sorted(set(cf) - set(gf)):
         problems.append(f'{f}: new file, not in the golden values')
     datasets = 0
+    # A recording made after a CHANGED entry was added has the new values: compare them.
+    absorbed = set(golden.get('absorbed', []))
+    changed_re = [re.compile(p) for p, _ in CHANGED if p not in absorbed]
     for f in sorted(set(gf) & set(cf)):
         g, c = gf[f], cf[f]
         for p in sorted(set(g) - set(c)):
@@ -335,10 +367,10 @@ def compare(golden, now, bitwise):
             if not any(r.search(p) for r in ADDED_RE):
                 problems.append(f'{f}:/{p}: new dataset, not in the golden values')
         for p in sorted(set(g) & set(c)):
-            if any(r.search(p) for r in CHANGED_RE) and g[p].get('shape') == c[p].get('shape'):
+            if any(r.search(p) for r in changed_re) and g[p].get('shape') == c[p].get('shape'):
                 datasets += 1
                 continue
-            d = compare_dataset(g[p], c[p], bitwise)
+            d = compare_dataset(p, g[p], c[p], bitwise)
             if d:
                 problems.append(f'{f}:/{p}: {d}')
             else:
@@ -375,12 +407,51 @@ def run_all(curvlab, mpirun, source_dir, tmp):
     return commands
 
 
+def cpu_slug(cpu):
+    """The file name of a CPU's recording: its model name, and a hash of its flags."""
+    model = re.sub(r'[^a-z0-9]+', '-', cpu.get('model_name', '').lower()).strip('-') or 'unknown-cpu'
+    return f'{model}-{hashlib.sha256(cpu.get("flags", "").encode()).hexdigest()[:8]}.json'
+
+
+def load_recordings(golden):
+    """(path, recording) of every recording in the folder `golden` (or the one file `golden`)."""
+    paths = [golden] if os.path.isfile(golden) else sorted(
+        os.path.join(golden, n) for n in (os.listdir(golden) if os.path.isdir(golden) else []) if n.endswith('.json'))
+    out = []
+    for path in paths:
+        try:
+            with open(path) as f:
+                rec = json.load(f)
+        except (OSError, ValueError) as e:
+            raise SystemExit(f'error: cannot read the golden values {path}: {e}; fix or re-record it (--record)')
+        if not isinstance(rec, dict) or rec.get('format') != FORMAT:
+            raise SystemExit(f'error: {path} has format {rec.get("format") if isinstance(rec, dict) else None!r}, '
+                             f'expected {FORMAT!r}; re-record it (--record)')
+        out.append((path, rec))
+    return out
+
+
+def pick_recording(recordings, cpu):
+    """(path, recording, bitwise): this CPU's recording, else the one with the most flags in common."""
+    for path, rec in recordings:
+        if rec['recorded'].get('cpu', {}) == cpu:
+            return path, rec, True
+    here = set(cpu['flags'].split())
+
+    def common(item):
+        theirs = set(item[1]['recorded'].get('cpu', {}).get('flags', '').split())
+        return len(here & theirs) / max(1, len(here | theirs))
+
+    path, rec = max(recordings, key=common)
+    return path, rec, False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--curvlab', required=True)
     ap.add_argument('--source-dir', required=True, help='the repository whose examples/ are run')
     ap.add_argument('--record', action='store_true')
-    ap.add_argument('--golden', default=DEFAULT_GOLDEN)
+    ap.add_argument('--golden', default=DEFAULT_GOLDEN, help='folder of recordings, or one recording')
     ap.add_argument('--keep', help='copy the run directories here before cleaning up')
     ap.add_argument('--mpirun', default=shutil.which('mpirun') or 'mpirun')
     a = ap.parse_args()
@@ -389,17 +460,18 @@ def main():
     if not os.access(curvlab, os.X_OK):
         print(f'error: {curvlab} is not an executable', file=sys.stderr)
         return 2
-    golden = None
+    cpu = cpu_info()
+    golden, golden_path, bitwise = None, None, False
     if not a.record:
         try:
-            with open(a.golden) as f:
-                golden = json.load(f)
-        except OSError as e:
-            print(f'error: no golden values ({e}); record them with --record', file=sys.stderr)
+            recordings = load_recordings(a.golden)
+        except SystemExit as e:
+            print(e, file=sys.stderr)
             return 2
-        if golden.get('format') != FORMAT:
-            print(f'error: {a.golden} has format {golden.get("format")!r}, expected {FORMAT!r}', file=sys.stderr)
+        if not recordings:
+            print(f'error: no golden values in {a.golden}; record them with --record', file=sys.stderr)
             return 2
+        golden_path, golden, bitwise = pick_recording(recordings, cpu)
 
     t0 = time.time()
     tmp = tempfile.mkdtemp(prefix='curvlab_golden_')
@@ -415,12 +487,11 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     n_datasets = sum(len(d) for d in files.values())
     n_excluded = sum(1 for d in files.values() for v in d.values() if v.get('excluded'))
-    cpu = cpu_info()
 
     if a.record:
         out = {
-            'about': 'Golden values of tests/examples/golden_test.py (recorded with --record): every dataset of '
-                     'every HDF5 file of the shortened example runs.',
+            'about': 'Golden values of tests/examples/golden_test.py (recorded with --record on the CPU below): every '
+                     'dataset of every HDF5 file of the shortened example runs.',
             'format': FORMAT,
             'recorded': {
                 'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
@@ -431,14 +502,17 @@ def main():
                 'seconds': round(time.time() - t0, 1),
             },
             'excluded': [{'pattern': p, 'why': w} for p, w in EXCLUDED],
+            # CHANGED entries this recording already has the new values of (compared, not skipped)
+            'absorbed': [p for p, _ in CHANGED],
             'commands': commands,
             'files': files,
         }
-        os.makedirs(os.path.dirname(os.path.abspath(a.golden)), exist_ok=True)
-        with open(a.golden, 'w') as f:
+        target = a.golden if a.golden.endswith('.json') else os.path.join(a.golden, cpu_slug(cpu))
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        with open(target, 'w') as f:
             f.write(dump_golden(out))
         print(f'golden: recorded {len(files)} files, {n_datasets} datasets ({n_excluded} timing datasets '
-              f'compared by path/dtype/shape only) in {time.time() - t0:.1f} s -> {a.golden}')
+              f'compared by path/dtype/shape only) in {time.time() - t0:.1f} s -> {target}')
         return 0
 
     problems = []
@@ -450,7 +524,8 @@ def main():
     if [e['pattern'] for e in golden.get('excluded', [])] != [p for p, _ in EXCLUDED]:
         problems.append('the exclusion list differs from the recorded one; re-record')
     rec_cpu = golden['recorded'].get('cpu', {})
-    bitwise = rec_cpu == cpu
+    print(f'golden: comparing with {os.path.relpath(golden_path, HERE)} (recorded {golden["recorded"].get("date")} '
+          f'from {(golden["recorded"].get("curvlab_build") or {}).get("commit", "?")[:10]})')
     if not bitwise:
         why = []
         if rec_cpu.get('model_name') != cpu['model_name']:
@@ -459,9 +534,11 @@ def main():
             a_, b_ = set(rec_cpu.get('flags', '').split()), set(cpu['flags'].split())
             why.append(f'CPU flags differ (only recorded: {" ".join(sorted(a_ - b_)) or "-"}; '
                        f'only here: {" ".join(sorted(b_ - a_)) or "-"})')
-        print('golden: NOTE: NOT A BITWISE CHECK: this CPU differs from the one the values were recorded on ('
-              + '; '.join(why) + f'), so float datasets are compared by sum and sum|x| within rtol {RTOL}; '
-              'integers, strings, shapes and the sets of files and datasets must still match exactly.')
+        print('golden: NOTE: NOT A BITWISE CHECK: no recording of this CPU (' + '; '.join(why) +
+              f'), so float datasets are compared by sum and sum|x| within rtol {RTOL_OTHER_CPU}, eigenvector bases '
+              'by dtype and shape only; integers, strings, shapes and the sets of files and datasets must still '
+              f'match exactly. For a bitwise check here, record this CPU: {os.path.basename(__file__)} --record '
+              '(from a build of a commit whose numbers are known good).')
     p2, same = compare(golden, files, bitwise)
     problems += p2
     secs = time.time() - t0
@@ -472,7 +549,7 @@ def main():
               f'{"identical" if bitwise else "within tolerance"} ({secs:.1f} s)')
         return 1
     print(f'golden: {len(files)} files, {same} datasets '
-          + ('identical (bitwise; ' if bitwise else f'within rtol {RTOL} (NOT bitwise, other CPU; ')
+          + ('identical (bitwise; ' if bitwise else f'within rtol {RTOL_OTHER_CPU} (NOT bitwise, other CPU; ')
           + f'{n_excluded} of them timings compared by path/dtype/shape only) in {secs:.1f} s')
     return 0
 

@@ -20,11 +20,13 @@ set_tests_properties(examples.scaling_study PROPERTIES LABELS "mpi;example" PROC
   ENVIRONMENT "OMP_NUM_THREADS=1")
 
 # Golden values: the training, K-FAC, hessian and sweep examples, shortened (plus the K-FAC one on
-# 2 ranks), must reproduce every dataset of every HDF5 file they write bit for bit as recorded in
-# examples/golden/golden_values.json (recorded from the build of 6bef7ff, before the refactor of
-# engine/, comm/, algorithms/, jobs/, cluster/, base/). About 20 s on 2 cores. On a CPU other than
-# the recording one it compares float sums within 1e-5 and says so. Re-record (only for an intended
-# change of numbers): golden_test.py --curvlab build/curvlab --source-dir . --record
+# 2 ranks), must reproduce every dataset of every HDF5 file they write bit for bit as recorded on
+# this CPU in examples/golden/<cpu>.json (amd-epyc-*: the build of 6bef7ff, before the refactor of
+# engine/, comm/, algorithms/, jobs/, cluster/, base/; intel-r-xeon-r-processor-*: issue 13, checked against the
+# AMD recording within the other-CPU tolerance first). About 20 s on 2 cores. On a CPU without a
+# recording it compares float sums within 2e-2 (eigenvector bases by shape) and says so.
+# Record a CPU (only from a commit whose numbers are known good, or for an intended change):
+# golden_test.py --curvlab build/curvlab --source-dir . --record
 add_test(NAME examples.golden
   COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/examples/golden_test.py
           --curvlab $<TARGET_FILE:curvlab> --source-dir ${PROJECT_SOURCE_DIR} --mpirun ${CURVLAB_MPIRUN})

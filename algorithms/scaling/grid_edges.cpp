@@ -76,30 +76,31 @@ std::vector<EdgeFlag> find_grid_edges(const std::vector<HyperValues>& settings, 
     if (!literal_number(literal, &v)) continue;
     const SweptAxis* axis = axis_of(axes, key);
     const SweptAxis::Kind kind = axis == nullptr ? SweptAxis::Kind::grid : axis->kind;
-    EdgeFlag f;
-    f.key = key;
-    f.kind = kind;
-    f.value = literal;
-    // The values this key was tried at, next to the best: number -> literal.
-    std::map<double, std::string> tried;
-    std::vector<std::size_t> compared;  // settings whose value of `key` is compared with the best's
+    // The values this key was tried at next to the best (grid: on its line), and those of them
+    // that give the best steps too (the best's own value included): number -> literal.
+    std::map<double, std::string> tried, tied;
+    tied.emplace(v, literal);
     for (std::size_t i = 0; i < settings.size(); ++i) {
       const std::string* x = value_of(settings[i], key);
       double xv = 0;
       if (x == nullptr || !literal_number(*x, &xv)) continue;
       if (kind == SweptAxis::Kind::grid && !on_line(settings[i], b, key, axes)) continue;
       tried.emplace(xv, *x);
-      compared.push_back(i);
+      if (i < steps.size() && std::isfinite(best_steps) && steps[i] == best_steps) tied.emplace(xv, *x);
     }
+    std::string swept;
+    bool lower = false, upper = false;
     if (kind == SweptAxis::Kind::range) {
       if (!(axis->lo < axis->hi)) continue;
-      const bool log = axis->log_scale && axis->lo > 0 && v > 0;
-      const double t = log ? (std::log(v) - std::log(axis->lo)) / (std::log(axis->hi) - std::log(axis->lo))
-                           : (v - axis->lo) / (axis->hi - axis->lo);
-      if (t <= kRangeEdgeFraction) f.edge = "lower";
-      if (t >= 1 - kRangeEdgeFraction) f.edge = "upper";
-      f.swept = std::string(axis->log_scale ? "log_uniform" : "uniform") + " [" + short_number(axis->lo) + ", " +
-                short_number(axis->hi) + "]";
+      for (const auto& [n, text] : tied) {
+        const bool log = axis->log_scale && axis->lo > 0 && n > 0;
+        const double t = log ? (std::log(n) - std::log(axis->lo)) / (std::log(axis->hi) - std::log(axis->lo))
+                             : (n - axis->lo) / (axis->hi - axis->lo);
+        lower = lower || t <= kRangeEdgeFraction;
+        upper = upper || t >= 1 - kRangeEdgeFraction;
+      }
+      swept = std::string(axis->log_scale ? "log_uniform" : "uniform") + " [" + short_number(axis->lo) + ", " +
+              short_number(axis->hi) + "]";
     } else {
       if (kind == SweptAxis::Kind::choice) {  // the listed values, drawn or not
         tried.clear();
@@ -109,18 +110,25 @@ std::vector<EdgeFlag> find_grid_edges(const std::vector<HyperValues>& settings, 
         }
       }
       if (tried.size() < 2) continue;  // one value: no edge to speak of
-      if (v <= tried.begin()->first) f.edge = "lower";
-      if (v >= tried.rbegin()->first) f.edge = "upper";
-      for (const auto& [n, text] : tried) f.swept += (f.swept.empty() ? "" : ", ") + text;
-      if (kind == SweptAxis::Kind::choice) f.swept = "choice [" + f.swept + "]";
+      lower = tied.begin()->first <= tried.begin()->first;
+      upper = tied.rbegin()->first >= tried.rbegin()->first;
+      for (const auto& [n, text] : tried) swept += (swept.empty() ? "" : ", ") + text;
+      if (kind == SweptAxis::Kind::choice) swept = "choice [" + swept + "]";
     }
-    if (f.edge.empty()) continue;
-    for (std::size_t i : compared) {
-      double xv = 0;
-      literal_number(*value_of(settings[i], key), &xv);
-      if (xv != v && i < steps.size() && std::isfinite(best_steps) && steps[i] == best_steps) ++f.ties;
+    for (const bool at_lower : {true, false}) {
+      if (!(at_lower ? lower : upper)) continue;
+      EdgeFlag f;
+      f.key = key;
+      f.kind = kind;
+      f.value = at_lower ? tied.begin()->second : tied.rbegin()->second;
+      f.edge = at_lower ? "lower" : "upper";
+      f.swept = swept;
+      for (const auto& [n, text] : tied) {
+        if (text != f.value) f.tied_with.push_back(text);
+      }
+      f.ties = static_cast<int>(f.tied_with.size());
+      flags.push_back(f);
     }
-    flags.push_back(f);
   }
   return flags;
 }

@@ -40,21 +40,26 @@ constexpr double kRangeEdgeFraction = 0.05;
 struct EdgeFlag {
   std::string key;
   SweptAxis::Kind kind = SweptAxis::Kind::grid;
-  std::string value;   // the best setting's value (TOML literal)
+  std::string value;   // the value at the edge that gives the best steps (TOML literal)
   std::string edge;    // "lower" | "upper"
   std::string swept;   // what was tried: "0.03, 0.1, 0.3" (grid, sorted) or "log_uniform [1e-05, 0.001]"
-  int ties = 0;        // other values of the key that reach the target in exactly the same steps
+  std::vector<std::string> tied_with;  // the other values of the key that give the best steps too
+  int ties = 0;        // tied_with.size()
 };
 
 // The number a TOML literal spells (integer or float, finite), or false ("\"sgd\"", "true", tables).
 bool literal_number(const std::string& literal, double* out);
 
 // The flags of the best setting `settings[best]`. `steps[i]` is setting i's steps to target (+inf
-// when it does not reach it; used for ties). A key not in `axes` is a grid key. Keys whose values
-// are not numbers (strings, booleans, tables) have no order and are never at an edge; neither is a
-// key with one value. For a grid key the values compared are those of the settings that agree with
-// the best on every other grid key (the line through the best setting: for a full grid, the key's
-// whole grid; for a union of sweep cases, the values of the best setting's case).
+// when it does not reach it). A key not in `axes` is a grid key. Keys whose values are not numbers
+// (strings, booleans, tables) have no order and are never at an edge; neither is a key with one
+// value. For a grid key the values compared are those of the settings that agree with the best on
+// every other grid key (the line through the best setting: for a full grid, the key's whole grid;
+// for a union of sweep cases, the values of the best setting's case). Ties count: the best steps
+// are often reached by several values (steps are measured at evaluations), and which of them is
+// "the best" is then a tie-break; the key is flagged at an edge when any value that gives the best
+// steps sits there (a plateau of best values must have a worse value tried on each side), so the
+// flag does not depend on the tie-break. A plateau over the whole grid is flagged at both edges.
 std::vector<EdgeFlag> find_grid_edges(const std::vector<HyperValues>& settings, const std::vector<double>& steps,
                                       std::size_t best, const std::vector<SweptAxis>& axes);
 

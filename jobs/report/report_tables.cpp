@@ -73,24 +73,26 @@ std::string edge_section(const SweepData& sweep, const StudyResult& study) {
     if (g.best_setting() != nullptr) ++with_best;
     for (const EdgeFlag& f : g.edges) {
       if (flagged++ == 0) {
-        s << "Following Shallue et al. (2018), a best setting whose value of a swept hyperparameter is the "
-             "smallest or largest tried (for sampled ranges: in the outer "
-          << report_number(100 * kRangeEdgeFraction) << "% of the range) may have its optimum outside the grid: "
-          << "its steps to target are an upper bound, and the grid should be widened there.\n\n";
+        s << "Following Shallue et al. (2018): where the best steps to target are reached at the smallest or "
+             "largest value tried of a swept hyperparameter (for sampled ranges: in the outer "
+          << report_number(100 * kRangeEdgeFraction) << "% of the range), also when other values tie with it, the "
+          << "optimum may lie outside the grid: the steps to target there are an upper bound, and the grid should be "
+             "widened past that edge.\n\n";
       }
       const bool lower = f.edge == "lower";
       const bool range = f.kind == SweptAxis::Kind::range;
-      s << "- **" << g.optimizer << ", batch " << g.batch_size << "**: `" << f.key << "` = " << f.value << " is "
+      s << "- **" << g.optimizer << ", batch " << g.batch_size << "**: `" << f.key << "` = " << f.value << ", "
         << (range ? std::string("in the ") + (lower ? "lowest " : "highest ") +
                         report_number(100 * kRangeEdgeFraction) + "% of the sampled range " + f.swept
                   : std::string("the ") + (lower ? "lowest" : "highest") + " value swept (" + f.swept + ")")
-        << " (" << f.edge << " edge). Steps to target " << report_number(g.best_setting()->steps)
-        << " are an upper bound: widen the " << (range ? "range " : "grid ") << (lower ? "below " : "above ")
-        << f.value << ".";
-      if (f.ties > 0) {
-        s << " " << f.ties << " other value(s) of `" << f.key << "` reach the target in the same steps: here the key "
-          << "may not matter.";
+        << ", gives the best steps to target, " << report_number(g.best_setting()->steps);
+      if (!f.tied_with.empty()) {
+        s << " (so do";
+        for (std::size_t i = 0; i < f.tied_with.size(); ++i) s << (i ? ", " : " ") << f.tied_with[i];
+        s << ")";
       }
+      s << " (" << f.edge << " edge): an upper bound; widen the " << (range ? "range " : "grid ")
+        << (lower ? "below " : "above ") << f.value << ".";
       s << "\n";
     }
   }

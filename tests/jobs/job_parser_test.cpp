@@ -383,17 +383,26 @@ TEST(JobParser, ExamplesAllParse) {
 }
 
 // The README's main job (scripts/main.sh): SGD vs K-FAC over >= 4 batch sizes on Fashion-MNIST,
-// a few learning rates each, with a target (issue 6).
+// each with a grid of what sets its step (SGD: the learning rate; K-FAC: the KL clip; issue 13),
+// with a target (issue 6).
 TEST(JobParser, ScalingStudyIsTheMainJob) {
   const JobSpec s = load_job_file(CURVLAB_SOURCE_DIR "/examples/scaling_study.toml");
   ASSERT_TRUE(s.sweep.present);
   EXPECT_EQ(s.data.dataset, "fashion-mnist");
   EXPECT_EQ(s.sweep.target_metric, "test_accuracy");
-  std::map<std::string, std::vector<std::string>> grid;
-  for (const auto& k : s.sweep.grid) grid[k.key] = k.values;
-  EXPECT_EQ(grid["train.optimizer"], (std::vector<std::string>{"\"sgd\"", "\"kfac\""}));
-  EXPECT_GE(grid["train.batch_size"].size(), 4u);
-  EXPECT_GE(grid["train.lr"].size(), 2u);
+  // optimizer -> key -> values, over the cases (the first case of each optimizer).
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> cases;
+  for (const auto& c : s.sweep.cases) {
+    std::map<std::string, std::vector<std::string>> keys;
+    for (const auto& k : c) keys[k.key] = k.values;
+    ASSERT_EQ(keys["train.optimizer"].size(), 1u);
+    cases.emplace(keys["train.optimizer"][0], keys);
+  }
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_GE(cases["\"sgd\""]["train.batch_size"].size(), 4u);
+  EXPECT_GE(cases["\"sgd\""]["train.lr"].size(), 3u);
+  EXPECT_EQ(cases["\"kfac\""]["train.batch_size"], cases["\"sgd\""]["train.batch_size"]);
+  EXPECT_GE(cases["\"kfac\""]["kfac.kl_clip"].size(), 3u);
   EXPECT_TRUE(s.train.noise_scale);
   std::ifstream main_sh(CURVLAB_SOURCE_DIR "/scripts/main.sh");
   std::stringstream text;

@@ -2,7 +2,8 @@
 // hand: the best value at the lower edge, at the upper edge and inside a grid; a key with one value
 // (no edge); values that are not numbers (no order, no edge); a 2-D grid, where only the key at its
 // edge is flagged; a union of cases, where the values compared are those of the best setting's
-// case; sampled ranges (outer 5%, log scale for log_uniform); choices; ties; and, through
+// case; sampled ranges (outer 5%, log scale for log_uniform); choices; a plateau of tied best
+// values, flagged when it reaches an edge whichever value the tie-break picked; and, through
 // analyse_study, the flags of each group.
 #include "algorithms/scaling/grid_edges.h"
 
@@ -109,12 +110,24 @@ TEST(GridEdges, CasesCompareTheValuesOfTheBestSettingsCase) {
   EXPECT_TRUE(find_grid_edges(mixed, {200, 100, 300, 50}, 3, {}).empty());  // damping: one value
 }
 
-TEST(GridEdges, TiesAreCounted) {
-  // K-FAC whose learning rates give the same run: the best (by wall time) is at an edge, and the
-  // two other values reach the target in the same steps.
-  const auto flags = find_grid_edges(lr_grid({"0.03", "0.1", "0.3"}), {100, 100, 100}, 0, {});
-  ASSERT_EQ(flags.size(), 1u);
-  EXPECT_EQ(flags[0].ties, 2);
+TEST(GridEdges, APlateauOfBestValuesMustBeBracketed) {
+  // The best (by a tie-break) is interior, but 0.3, the largest value, gives the same steps: the
+  // plateau reaches the upper edge, whichever of the two the tie-break picked.
+  for (std::size_t best : {1u, 2u}) {
+    const auto flags = find_grid_edges(lr_grid({"0.03", "0.1", "0.3"}), {200, 100, 100}, best, {});
+    ASSERT_EQ(flags.size(), 1u) << best;
+    EXPECT_EQ(edge_cell(flags), "train.lr=0.3:upper");
+    EXPECT_EQ(flags[0].tied_with, std::vector<std::string>{"0.1"});
+    EXPECT_EQ(flags[0].ties, 1);
+  }
+  // A plateau inside the grid, with a worse value on each side: not an edge.
+  EXPECT_TRUE(find_grid_edges(lr_grid({"0.01", "0.03", "0.1", "0.3"}), {200, 100, 100, INFINITY}, 2, {}).empty());
+  // K-FAC whose learning rates all give the same run: the plateau is the whole grid, both edges.
+  const auto flags = find_grid_edges(lr_grid({"0.03", "0.1", "0.3"}), {100, 100, 100}, 1, {});
+  EXPECT_EQ(edge_cell(flags), "train.lr=0.03:lower train.lr=0.3:upper");
+  ASSERT_EQ(flags.size(), 2u);
+  EXPECT_EQ(flags[0].tied_with, (std::vector<std::string>{"0.1", "0.3"}));
+  EXPECT_EQ(flags[1].ties, 2);
 }
 
 TEST(GridEdges, SampledRangesFlagTheOuterFivePercent) {

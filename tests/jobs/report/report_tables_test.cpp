@@ -98,12 +98,12 @@ TEST(ReportTables, BestSettingsAtTheEdgeOfTheGridAreFlagged) {
   EXPECT_NE(md.find("| sgd | 512 | train.lr=0.1 | train.lr=0.1 (lower) | 200 |"), std::string::npos) << md;
   const std::string summary = read_file((dir / "out/summary.md").string());
   EXPECT_NE(summary.find("## Best settings at the edge of the grid"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("- **sgd, batch 128**: `train.lr` = 0.1 is the lowest value swept (0.1, 0.2) (lower edge). "
-                         "Steps to target 800 are an upper bound: widen the grid below 0.1."),
+  EXPECT_NE(summary.find("- **sgd, batch 128**: `train.lr` = 0.1, the lowest value swept (0.1, 0.2), gives the best "
+                         "steps to target, 800 (lower edge): an upper bound; widen the grid below 0.1.\n"),
             std::string::npos)
       << summary;
-  EXPECT_NE(summary.find("- **kfac, batch 1024**: `train.lr` = 0.2 is the highest value swept (0.1, 0.2) (upper "
-                         "edge). Steps to target 150 are an upper bound: widen the grid above 0.2."),
+  EXPECT_NE(summary.find("- **kfac, batch 1024**: `train.lr` = 0.2, the highest value swept (0.1, 0.2), gives the "
+                         "best steps to target, 150 (upper edge): an upper bound; widen the grid above 0.2.\n"),
             std::string::npos)
       << summary;
   EXPECT_NE(summary.find("- sgd: 4 of 4 batch sizes have their best setting at the edge of the grid"),
@@ -111,6 +111,25 @@ TEST(ReportTables, BestSettingsAtTheEdgeOfTheGridAreFlagged) {
       << summary;
   // The fixture has no sweep.toml: every key is a grid key, and the summary says why.
   EXPECT_NE(summary.find("sweep.toml could not be read"), std::string::npos) << summary;
+  fs::remove_all(dir);
+}
+
+TEST(ReportTables, ATieWithTheEdgeIsFlaggedAndNamed) {
+  // lr over {0.05, 0.1, 0.2}: 0.1 and 0.2 both reach the target at step 400 (the tie-break picks
+  // one of them); 0.2 is the largest tried, so the plateau of best values is not bracketed.
+  const std::vector<FixtureRun> runs = {{"sgd", 128, "0.05", 1, 600}, {"sgd", 128, "0.1", 1, 400},
+                                        {"sgd", 128, "0.2", 1, 400}};
+  const fs::path dir = write_fixture("tie", runs);
+  const SweepData sweep = read_sweep(dir.string(), parse_target("test_accuracy=0.8"));
+  const StudyResult study = analyse_study(sweep.runs, sweep.target, sweep.axes);
+  ASSERT_EQ(study.groups.size(), 1u);
+  EXPECT_EQ(edge_cell(study.groups[0].edges), "train.lr=0.2:upper");
+  write_report_tables(sweep, study, (dir / "out").string(), "Plots: none");
+  const std::string summary = read_file((dir / "out/summary.md").string());
+  EXPECT_NE(summary.find("`train.lr` = 0.2, the highest value swept (0.05, 0.1, 0.2), gives the best steps to target, "
+                         "400 (so do 0.1) (upper edge)"),
+            std::string::npos)
+      << summary;
   fs::remove_all(dir);
 }
 

@@ -11,7 +11,8 @@ on another CPU). So there is one recording per CPU, golden/<cpu>.json next to th
 taken from a build of the same source: the test compares bitwise with the recording of this CPU.
 On a CPU without a recording it compares with the recording of the most similar CPU (most flags
 in common), and only approximately, and says so: float datasets by their sum and sum of |x| within
-a relative tolerance of RTOL_OTHER_CPU, eigenvector bases (not determined by their matrix up to
+a relative tolerance of RTOL_OTHER_CPU, rounding-level values (Lanczos residuals, standard errors)
+by size within a factor FACTOR_OTHER_CPU, eigenvector bases (not determined by their matrix up to
 rounding: signs, and rotations within near-equal eigenvalues) by dtype and shape only; integers,
 strings, shapes and the sets of files and datasets must still match exactly.
 
@@ -46,13 +47,26 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_GOLDEN = os.path.join(HERE, 'golden')
 FORMAT = 'curvlab-golden-1'
 # On a CPU without a recording: the relative tolerance of float sums (sum and sum|x|, relative to
-# sum|x|). Measured 2026-12-03 between the AMD EPYC recording and an Intel Xeon (AVX-512, AMX) on
-# the 1966 float datasets that are not eigenvector bases: 361 differ, 99% of all are within 8.4e-6,
-# the largest is 4.1e-3 (the Lanczos residuals of layer 0, values near 1e-6 that are rounding
-# noise), then 3.0e-3 (momentum buffers of the 2-rank K-FAC run after 30 steps, where float32
-# rounding differences have grown through 5 eigendecompositions). 2e-2 leaves 5x room above the
-# largest. A change of numerics smaller than that is caught only on a recorded CPU.
-RTOL_OTHER_CPU = 2e-2
+# sum|x|). Measured 2026-12-03 against the AMD EPYC recording (6a93d771) on two other CPUs, over the
+# float datasets that are neither eigenvector bases nor in LOOSE below: an Intel Xeon (AVX-512, AMX):
+# 99% within 8.4e-6, largest 3.0e-3 (momentum buffers of the 2-rank K-FAC run after 30 steps, where
+# float32 rounding differences have grown through 5 eigendecompositions); an AMD EPYC with other
+# flags (ecfefe0f: no AVX-512): largest 2.25e-2 (the SGD momentum of conv1.bias after 24
+# steps: a signed sum with cancellation). 5e-2 leaves about 2x room above the largest. A change of
+# numerics smaller than that is caught only on a recorded CPU (CI's CPUs are recorded).
+RTOL_OTHER_CPU = 5e-2
+# Datasets that are rounding-level or cancellation-dominated by nature, compared on another CPU
+# by the size of sum|x| within a factor FACTOR_OTHER_CPU: Lanczos residual norms (of an unconverged
+# Ritz pair they depend on how orthogonality was lost; measured up to 1.39x between the CPUs above)
+# and standard errors of means that are differences of near-equal numbers (the density's first
+# moment is the mean eigenvalue, ~1e-3 against eigenvalues near 100; its SE over 3 SLQ runs moved
+# 1.17x). Bitwise on the recording CPU like everything else.
+LOOSE = [
+    (r'(^|/)residuals$', 'Lanczos residual norms (rounding-level where converged)'),
+    (r'_se$', 'standard errors (spreads of near-equal values)'),
+]
+LOOSE_RE = [re.compile(p) for p, _ in LOOSE]
+FACTOR_OTHER_CPU = 2.0
 MPIRUN_FLAGS = ['--allow-run-as-root', '--oversubscribe', '--bind-to', 'none', '--mca', 'btl', 'self,vader']
 # Placeholder for the temp dir in commands and in string datasets that hold paths.
 TMP = '$TMP'
@@ -342,6 +356,11 @@ def compare_dataset(path, g, c, bitwise):
         return text + f', nan/inf counts {g["nan"]}/{g["inf"]} -> {c["nan"]}/{c["inf"]}'
     if bitwise or c['dtype'][0] not in 'f':  # integers and bools must match exactly anywhere
         return text
+    if any(r.search(path) for r in LOOSE_RE):  # another CPU, rounding-level values: their size
+        lo, hi = sorted((g['abs_sum'], c['abs_sum']))
+        if hi <= FACTOR_OTHER_CPU * lo:
+            return None
+        return text + f' (sum|x| beyond a factor {FACTOR_OTHER_CPU})'
     # Another CPU: float summaries within the tolerance (the sum relative to sum|x|, which bounds it).
     if rel(g['sum'], c['sum'], scale) <= RTOL_OTHER_CPU and rel(g['abs_sum'], c['abs_sum'], scale) <= RTOL_OTHER_CPU:
         return None
@@ -535,7 +554,8 @@ def main():
             why.append(f'CPU flags differ (only recorded: {" ".join(sorted(a_ - b_)) or "-"}; '
                        f'only here: {" ".join(sorted(b_ - a_)) or "-"})')
         print('golden: NOTE: NOT A BITWISE CHECK: no recording of this CPU (' + '; '.join(why) +
-              f'), so float datasets are compared by sum and sum|x| within rtol {RTOL_OTHER_CPU}, eigenvector bases '
+              f'), so float datasets are compared by sum and sum|x| within rtol {RTOL_OTHER_CPU}, Lanczos residuals '
+              f'and standard errors by sum|x| within a factor {FACTOR_OTHER_CPU}, eigenvector bases '
               'by dtype and shape only; integers, strings, shapes and the sets of files and datasets must still '
               f'match exactly. For a bitwise check here, record this CPU: {os.path.basename(__file__)} --record '
               '(from a build of a commit whose numbers are known good).')

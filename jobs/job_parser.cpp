@@ -60,6 +60,7 @@ void read_model(SectionReader& r, JobSpec& spec) {
   r.choice("name", m.name, model_names());
   r.integer_list("widths", m.widths, Range::at_least(1));
   r.choice("activation", m.activation, activation_names());
+  r.number("kappa", m.kappa, Range::at_least(0));
 }
 
 void read_comm(SectionReader& r, JobSpec& spec) {
@@ -131,6 +132,16 @@ void check_job_rules(const JobSpec& spec) {
   }
 }
 
+// [model] keys that must agree with each other.
+void check_model_rules(const JobSpec& spec) {
+  if (spec.model.kappa != 0 && spec.model.activation != Activation::kJumpRelu) {
+    throw_config_error(spec.where("model.kappa"),
+                       "model.kappa is JumpReLU's threshold, but model.activation is \"" +
+                           activation_names().name(spec.model.activation) +
+                           "\": set activation = \"jumprelu\" under [model], or remove kappa");
+  }
+}
+
 void check_cluster_rules(const JobSpec& spec) {
   const ClusterOptions& c = spec.cluster;
   const std::int64_t limit = slurm_time_seconds(c.time);
@@ -172,6 +183,7 @@ void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   for (const auto& section : all_sections()) section.read(top.section(section.name), spec);
   top.check_unknown_keys();
   check_job_rules(spec);
+  check_model_rules(spec);
   for (const auto& kind : job_kinds()) kind.check(spec);
   check_cluster_rules(spec);
   check_sweep_rules(spec);

@@ -5,7 +5,8 @@
 
 namespace curvlab {
 
-ConvNetImpl::ConvNetImpl(const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes) {
+ConvNetImpl::ConvNetImpl(const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes, ActivationFn act)
+    : act_(act) {
   const std::int64_t c = sample_shape.at(0), h = sample_shape.at(1), w = sample_shape.at(2);
   CURVLAB_CHECK(h >= 4 && w >= 4, ConfigError,
                 "convnet needs inputs of at least 4x4 (two 2x2 poolings); got " + std::to_string(h) + "x" +
@@ -18,9 +19,10 @@ ConvNetImpl::ConvNetImpl(const std::vector<std::int64_t>& sample_shape, std::int
 }
 
 torch::Tensor ConvNetImpl::forward(torch::Tensor x) {
-  x = torch::max_pool2d(torch::relu(conv1_->forward(x)), 2);  // [B, 32, H/2, W/2]
-  x = torch::max_pool2d(torch::relu(conv2_->forward(x)), 2);  // [B, 64, H/4, W/4]
-  x = torch::relu(fc1_->forward(x.flatten(1)));               // [B, 128]
+  const bool t = is_training();
+  x = torch::max_pool2d(act_(conv1_->forward(x), t), 2);  // [B, 32, H/2, W/2]
+  x = torch::max_pool2d(act_(conv2_->forward(x), t), 2);  // [B, 64, H/4, W/4]
+  x = act_(fc1_->forward(x.flatten(1)), t);               // [B, 128]
   return fc2_->forward(x);                                    // [B, classes]
 }
 

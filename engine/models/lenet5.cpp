@@ -7,7 +7,8 @@ namespace curvlab {
 
 std::int64_t lenet5_padding(std::int64_t h, std::int64_t w) { return (h < 32 || w < 32) ? 2 : 0; }
 
-LeNet5Impl::LeNet5Impl(const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes) {
+LeNet5Impl::LeNet5Impl(const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes, ActivationFn act)
+    : act_(act) {
   const std::int64_t c = sample_shape.at(0), h = sample_shape.at(1), w = sample_shape.at(2);
   const std::int64_t pad = lenet5_padding(h, w);
   // Spatial sizes: conv1 keeps H + 2p - 4, pool halves, conv2 takes 4, pool halves.
@@ -24,10 +25,11 @@ LeNet5Impl::LeNet5Impl(const std::vector<std::int64_t>& sample_shape, std::int64
 }
 
 torch::Tensor LeNet5Impl::forward(torch::Tensor x) {
-  x = torch::max_pool2d(torch::relu(conv1_->forward(x)), 2);  // [B, 6, (H+2p-4)/2, ...]
-  x = torch::max_pool2d(torch::relu(conv2_->forward(x)), 2);  // [B, 16, h2, w2]
-  x = torch::relu(fc1_->forward(x.flatten(1)));               // [B, 120]
-  x = torch::relu(fc2_->forward(x));                          // [B, 84]
+  const bool t = is_training();
+  x = torch::max_pool2d(act_(conv1_->forward(x), t), 2);  // [B, 6, (H+2p-4)/2, ...]
+  x = torch::max_pool2d(act_(conv2_->forward(x), t), 2);  // [B, 16, h2, w2]
+  x = act_(fc1_->forward(x.flatten(1)), t);               // [B, 120]
+  x = act_(fc2_->forward(x), t);                          // [B, 84]
   return fc3_->forward(x);                                    // [B, classes]
 }
 

@@ -4,29 +4,9 @@
 #include "base/error.h"
 
 namespace curvlab {
-namespace {
-
-torch::Tensor relu(const torch::Tensor& x) { return torch::relu(x); }
-torch::Tensor tanh_act(const torch::Tensor& x) { return torch::tanh(x); }
-torch::Tensor gelu(const torch::Tensor& x) { return torch::gelu(x); }
-torch::Tensor sigmoid(const torch::Tensor& x) { return torch::sigmoid(x); }
-
-}  // namespace
-
-const EnumNames<Activation>& activation_names() {
-  static const EnumNames<Activation> names = {{Activation::kRelu, "relu"}, {Activation::kTanh, "tanh"},
-                                              {Activation::kGelu, "gelu"}, {Activation::kSigmoid, "sigmoid"}};
-  return names;
-}
-
-MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& widths, Activation activation,
-                 std::int64_t num_classes) {
-  switch (activation) {
-    case Activation::kRelu: activation_ = relu; break;
-    case Activation::kTanh: activation_ = tanh_act; break;
-    case Activation::kGelu: activation_ = gelu; break;
-    case Activation::kSigmoid: activation_ = sigmoid; break;
-  }
+MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& widths, ActivationFn activation,
+                 std::int64_t num_classes)
+    : act_(activation) {
   std::int64_t in = in_features;
   std::vector<std::int64_t> outs = widths;
   outs.push_back(num_classes);
@@ -40,7 +20,7 @@ MlpImpl::MlpImpl(std::int64_t in_features, const std::vector<std::int64_t>& widt
 
 torch::Tensor MlpImpl::forward(torch::Tensor x) {
   x = x.flatten(1);  // [B, D]
-  for (size_t i = 0; i + 1 < layers_.size(); ++i) x = activation_(layers_[i]->forward(x));
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) x = act_(layers_[i]->forward(x), is_training());
   return layers_.back()->forward(x);  // [B, classes]
 }
 

@@ -16,8 +16,11 @@ namespace curvlab {
 // Names accepted in [model] name.
 const std::vector<std::string>& model_names();
 // Builds the model; parameters are initialised as PyTorch would, from the current torch seed.
+// ConfigError for an unknown name, an input the model cannot take, or kappa < 0.
 Net make_model(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes);
-// The model as one string NAME:C:H:W:CLASSES[:WIDTHS:ACTIVATION] (WIDTHS like 256x128, "-" for none),
+// The model as one string NAME:C:H:W:CLASSES[:WIDTHS:ACTIVATION[:KAPPA]] (WIDTHS like 256x128, "-" for
+// none or a model without widths; WIDTHS and ACTIVATION for the mlp and for any model whose activation
+// is not relu; KAPPA for jumprelu),
 // stored in checkpoints (attribute model_spec) so that scripts/python/curvlab_checkpoint.py can
 // rebuild the PyTorch twin without knowing the job file's defaults.
 std::string model_spec_string(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape,

@@ -1,5 +1,5 @@
-// Options of the model registry ([model] in a job file): the architecture by name and the MLP's
-// widths and activation. Filled by jobs/; the registry (model.h) lists the names.
+// Options of the model registry ([model] in a job file): the architecture by name, the MLP's
+// widths, and every model's hidden activation. Filled by jobs/; the registry (model.h) lists the names.
 #pragma once
 
 #include <cstdint>
@@ -10,14 +10,15 @@
 
 namespace curvlab {
 
-enum class Activation { kRelu, kTanh, kGelu, kSigmoid };
-// "relu", "tanh", "gelu", "sigmoid"
+enum class Activation { kRelu, kTanh, kGelu, kSigmoid, kJumpRelu };
+// "relu", "tanh", "gelu", "sigmoid", "jumprelu" (engine/models/activation.h)
 const EnumNames<Activation>& activation_names();
 
 struct ModelOptions {
   std::string name = "convnet";                   // a name of model_names() (model.h)
   std::vector<std::int64_t> widths = {256, 128};  // mlp hidden widths
-  Activation activation = Activation::kRelu;      // mlp
+  Activation activation = Activation::kRelu;      // every hidden activation of the model
+  double kappa = 0.0;                             // jumprelu's threshold at evaluation, >= 0
 };
 
 }  // namespace curvlab

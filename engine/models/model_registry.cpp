@@ -1,7 +1,10 @@
 // The model registry: model names and make_model (input-shape checks, then the constructor).
+#include <sstream>
+
 #include "base/error.h"
 #include "engine/models/convnet.h"
 #include "engine/models/lenet5.h"
+#include "engine/models/lenet_like.h"
 #include "engine/models/mlp.h"
 #include "engine/models/model.h"
 #include "engine/models/resnet.h"
@@ -9,8 +12,8 @@
 namespace curvlab {
 
 const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> kNames = {"mlp",      "lenet5",   "convnet",  "resnet20",
-                                                  "resnet32", "resnet44", "resnet56", "resnet110"};
+  static const std::vector<std::string> kNames = {"mlp",      "lenet5",   "lenet_like", "convnet",  "resnet20",
+                                                  "resnet32", "resnet44", "resnet56",   "resnet110"};
   return kNames;
 }
 
@@ -18,15 +21,19 @@ Net make_model(const ModelOptions& spec, const std::vector<std::int64_t>& sample
   CURVLAB_CHECK(sample_shape.size() == 3 && sample_shape[0] > 0 && sample_shape[1] > 0 && sample_shape[2] > 0,
                 ConfigError, "make_model: the sample shape must be 3 positive sizes [C, H, W]");
   CURVLAB_CHECK(num_classes >= 1, ConfigError, "make_model: the number of classes must be >= 1");
+  CURVLAB_CHECK(spec.kappa >= 0, ConfigError,
+                "model.kappa must be >= 0 (JumpReLU's threshold; got " + std::to_string(spec.kappa) + ")");
   const std::string& name = spec.name;
+  const ActivationFn act{spec.activation, spec.kappa};
   if (name == "mlp") {
-    return std::make_shared<MlpImpl>(sample_shape[0] * sample_shape[1] * sample_shape[2], spec.widths,
-                                     spec.activation, num_classes);
+    return std::make_shared<MlpImpl>(sample_shape[0] * sample_shape[1] * sample_shape[2], spec.widths, act,
+                                     num_classes);
   }
-  if (name == "lenet5") return std::make_shared<LeNet5Impl>(sample_shape, num_classes);
-  if (name == "convnet") return std::make_shared<ConvNetImpl>(sample_shape, num_classes);
+  if (name == "lenet5") return std::make_shared<LeNet5Impl>(sample_shape, num_classes, act);
+  if (name == "lenet_like") return std::make_shared<LeNetLikeImpl>(sample_shape, num_classes, act);
+  if (name == "convnet") return std::make_shared<ConvNetImpl>(sample_shape, num_classes, act);
   if (const std::int64_t n = resnet_blocks_per_stage(name)) {
-    return std::make_shared<ResNetImpl>(n, sample_shape, num_classes);
+    return std::make_shared<ResNetImpl>(n, sample_shape, num_classes, act);
   }
   std::string list;
   for (const auto& m : model_names()) list += (list.empty() ? "" : ", ") + m;
@@ -38,10 +45,20 @@ std::string model_spec_string(const ModelOptions& spec, const std::vector<std::i
   std::string s = spec.name;
   for (std::int64_t d : sample_shape) s += ":" + std::to_string(d);
   s += ":" + std::to_string(num_classes);
-  if (spec.name == "mlp") {
+  // The MLP always names its widths and activation; the other models only when the activation is
+  // not relu (so that the specs of relu models, and the checkpoints holding them, stay as they were).
+  if (spec.name == "mlp" || spec.activation != Activation::kRelu) {
     std::string widths;
-    for (std::int64_t w : spec.widths) widths += (widths.empty() ? "" : "x") + std::to_string(w);
+    if (spec.name == "mlp") {
+      for (std::int64_t w : spec.widths) widths += (widths.empty() ? "" : "x") + std::to_string(w);
+    }
     s += ":" + (widths.empty() ? std::string("-") : widths) + ":" + activation_names().name(spec.activation);
+    if (spec.activation == Activation::kJumpRelu) {
+      std::ostringstream k;
+      k.precision(17);
+      k << spec.kappa;
+      s += ":" + k.str();
+    }
   }
   return s;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The PyTorch twins of curvlab's C++ models (engine/models): same modules, attribute names,
 parameter and buffer names and shapes, same forward numerics. Used by interop tests and
-benchmarks: build(name, sample_shape, num_classes, widths=None, activation='relu').
+benchmarks: build(name, sample_shape, num_classes, widths=None, activation='relu', kappa=0.0).
 
 Command line (used by tests/engine/models/python_twin.h (used by each model test)):
   curvlab_models.py --dump-names SPEC [SPEC ...]
@@ -10,8 +10,9 @@ Command line (used by tests/engine/models/python_twin.h (used by each model test
   curvlab_models.py --logits DIR
       for every DIR/<case>/manifest.txt written by the C++ test: builds the model, loads the
       tensors, runs the input in eval mode and writes DIR/<case>/logits_py.bin (float32).
-SPEC is NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION]] with WIDTHS like 256x128 ("-" for none),
-e.g. resnet20:3:32:32:10 or mlp:1:28:28:10:64x32:tanh.
+SPEC is NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA]]] with WIDTHS like 256x128 ("-" for none,
+and for models without widths), e.g. resnet20:3:32:32:10, mlp:1:28:28:10:64x32:tanh or
+lenet_like:1:28:28:10:-:jumprelu:0.5 (curvlab::model_spec_string writes the same).
 """
 import os
 import sys
@@ -23,7 +24,26 @@ import torch.nn.functional as F
 
 ACTIVATIONS = {'relu': F.relu, 'tanh': torch.tanh, 'gelu': F.gelu, 'sigmoid': torch.sigmoid}
 RESNET_BLOCKS = {'resnet20': 3, 'resnet32': 5, 'resnet44': 7, 'resnet56': 9, 'resnet110': 18}
-MODEL_NAMES = ['mlp', 'lenet5', 'convnet'] + list(RESNET_BLOCKS)
+MODEL_NAMES = ['mlp', 'lenet5', 'lenet_like', 'convnet'] + list(RESNET_BLOCKS)
+
+
+class Activation(nn.Module):
+    """The hidden activation ([model] activation, kappa): relu, tanh, gelu, sigmoid, or jumprelu,
+    which is x * 1[x > kappa] in eval mode and relu in training (Erichson et al. 2019). Holds no
+    parameters or buffers, so the models' state dict names do not change."""
+
+    def __init__(self, name='relu', kappa=0.0):
+        super().__init__()
+        if name != 'jumprelu' and name not in ACTIVATIONS:
+            raise ValueError(f'unknown activation {name!r}')
+        self.name, self.kappa = name, float(kappa)
+
+    def forward(self, x):
+        if self.name != 'jumprelu':
+            return ACTIVATIONS[self.name](x)
+        if self.training:
+            return F.relu(x)
+        return x * (x > self.kappa).to(x.dtype)
 
 
 class MLP(nn.Module):
@@ -31,7 +51,7 @@ class MLP(nn.Module):
 
     def __init__(self, in_features, widths, activation, num_classes):
         super().__init__()
-        self.activation = ACTIVATIONS[activation]
+        self.activation = activation if isinstance(activation, Activation) else Activation(activation)
         sizes = [in_features] + list(widths) + [num_classes]
         self.num_layers = len(sizes) - 1
         for i in range(self.num_layers):
@@ -45,10 +65,11 @@ class MLP(nn.Module):
 
 
 class ConvNet(nn.Module):
-    """conv1 (C->32, 3x3, pad 1), relu, pool, conv2 (32->64), relu, pool, fc1 (->128), relu, fc2."""
+    """conv1 (C->32, 3x3, pad 1), act, pool, conv2 (32->64), act, pool, fc1 (->128), act, fc2."""
 
-    def __init__(self, sample_shape, num_classes):
+    def __init__(self, sample_shape, num_classes, act=None):
         super().__init__()
+        self.act = act or Activation()
         c, h, w = sample_shape
         self.conv1 = nn.Conv2d(c, 32, 3, padding=1)
         self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
@@ -56,9 +77,9 @@ class ConvNet(nn.Module):
         self.fc2 = nn.Linear(128, num_classes)
 
     def forward(self, x):  # [B, C, H, W] -> [B, classes]
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = F.relu(self.fc1(x.flatten(1)))
+        x = F.max_pool2d(self.act(self.conv1(x)), 2)
+        x = F.max_pool2d(self.act(self.conv2(x)), 2)
+        x = self.act(self.fc1(x.flatten(1)))
         return self.fc2(x)
 
 
@@ -69,8 +90,9 @@ def lenet5_padding(h, w):
 class LeNet5(nn.Module):
     """LeNet-5 with ReLU and max pooling; conv1 padding 2 for inputs below 32x32, else 0."""
 
-    def __init__(self, sample_shape, num_classes):
+    def __init__(self, sample_shape, num_classes, act=None):
         super().__init__()
+        self.act = act or Activation()
         c, h, w = sample_shape
         pad = lenet5_padding(h, w)
         h2 = ((h + 2 * pad - 4) // 2 - 4) // 2
@@ -82,10 +104,35 @@ class LeNet5(nn.Module):
         self.fc3 = nn.Linear(84, num_classes)
 
     def forward(self, x):  # [B, C, H, W] -> [B, classes]
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = F.relu(self.fc1(x.flatten(1)))
-        x = F.relu(self.fc2(x))
+        x = F.max_pool2d(self.act(self.conv1(x)), 2)
+        x = F.max_pool2d(self.act(self.conv2(x)), 2)
+        x = self.act(self.fc1(x.flatten(1)))
+        x = self.act(self.fc2(x))
+        return self.fc3(x)
+
+
+class LeNetLike(nn.Module):
+    """The JumpReLU paper's LeNet-like network (erichson/JumpReLU models/LeNetLike.py): conv1
+    (C->10, 5x5), pool, act, conv2 (10->20, 5x5), pool, act, dropout 0.5, fc1 (->120), act,
+    fc2 (->90), act, fc3."""
+
+    def __init__(self, sample_shape, num_classes, act=None):
+        super().__init__()
+        self.act = act or Activation()
+        c, h, w = sample_shape
+        h2, w2 = ((h - 4) // 2 - 4) // 2, ((w - 4) // 2 - 4) // 2
+        self.conv1 = nn.Conv2d(c, 10, 5)
+        self.conv2 = nn.Conv2d(10, 20, 5)
+        self.fc1 = nn.Linear(20 * h2 * w2, 120)
+        self.fc2 = nn.Linear(120, 90)
+        self.fc3 = nn.Linear(90, num_classes)
+
+    def forward(self, x):  # [B, C, H, W] -> [B, classes]
+        x = self.act(F.max_pool2d(self.conv1(x), 2))
+        x = self.act(F.max_pool2d(self.conv2(x), 2))
+        x = F.dropout(x.flatten(1), 0.5, training=self.training)
+        x = self.act(self.fc1(x))
+        x = self.act(self.fc2(x))
         return self.fc3(x)
 
 
@@ -108,8 +155,9 @@ class LambdaLayer(nn.Module):
 class BasicBlock(nn.Module):
     expansion = 1
 
-    def __init__(self, in_planes, planes, stride=1):
+    def __init__(self, in_planes, planes, stride=1, act=None):
         super().__init__()
+        self.act = act or Activation()
         self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
         self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
@@ -121,14 +169,15 @@ class BasicBlock(nn.Module):
                 lambda x: F.pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, pad, pad), "constant", 0))
 
     def forward(self, x):  # [B, in_planes, H, W] -> [B, planes, H', W']
-        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.act(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        return F.relu(out + self.shortcut(x))
+        return self.act(out + self.shortcut(x))
 
 
 class ResNet(nn.Module):
-    def __init__(self, blocks_per_stage, sample_shape, num_classes):
+    def __init__(self, blocks_per_stage, sample_shape, num_classes, act=None):
         super().__init__()
+        self.act = act or Activation()
         self.in_planes = 16
         self.conv1 = nn.Conv2d(sample_shape[0], 16, kernel_size=3, stride=1, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
@@ -141,40 +190,44 @@ class ResNet(nn.Module):
     def _make_layer(self, planes, blocks, stride):
         layers = []
         for s in [stride] + [1] * (blocks - 1):
-            layers.append(BasicBlock(self.in_planes, planes, s))
+            layers.append(BasicBlock(self.in_planes, planes, s, self.act))
             self.in_planes = planes
         return nn.Sequential(*layers)
 
     def forward(self, x):  # [B, C, H, W] -> [B, classes]
-        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.act(self.bn1(self.conv1(x)))
         out = self.layer3(self.layer2(self.layer1(out)))
         out = out.mean(dim=(2, 3))  # global average pooling (= avg_pool2d(out, W) for square maps)
         return self.linear(out)
 
 
-def build(name, sample_shape, num_classes, widths=None, activation='relu'):
+def build(name, sample_shape, num_classes, widths=None, activation='relu', kappa=0.0):
     """The twin of curvlab::make_model: sample_shape is (C, H, W)."""
     c, h, w = (int(v) for v in sample_shape)
+    act = Activation(activation, kappa)
     if name == 'mlp':
-        return MLP(c * h * w, [256, 128] if widths is None else widths, activation, num_classes)
+        return MLP(c * h * w, [256, 128] if widths is None else widths, act, num_classes)
     if name == 'lenet5':
-        return LeNet5((c, h, w), num_classes)
+        return LeNet5((c, h, w), num_classes, act)
+    if name == 'lenet_like':
+        return LeNetLike((c, h, w), num_classes, act)
     if name == 'convnet':
-        return ConvNet((c, h, w), num_classes)
+        return ConvNet((c, h, w), num_classes, act)
     if name in RESNET_BLOCKS:
-        return ResNet(RESNET_BLOCKS[name], (c, h, w), num_classes)
+        return ResNet(RESNET_BLOCKS[name], (c, h, w), num_classes, act)
     raise ValueError(f'unknown model {name!r}; allowed: {", ".join(MODEL_NAMES)}')
 
 
 def build_from_spec(spec):
-    """Builds from NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION]]."""
+    """Builds from NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA]]]."""
     parts = spec.split(':')
     name, c, h, w, k = parts[0], *(int(p) for p in parts[1:5])
     widths = None
     if len(parts) > 5:
         widths = [] if parts[5] == '-' else [int(v) for v in parts[5].split('x')]
     activation = parts[6] if len(parts) > 6 else 'relu'
-    return build(name, (c, h, w), k, widths, activation)
+    kappa = float(parts[7]) if len(parts) > 7 else 0.0
+    return build(name, (c, h, w), k, widths if name == 'mlp' else None, activation, kappa)
 
 
 def dump_names(specs):

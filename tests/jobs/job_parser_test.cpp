@@ -39,7 +39,8 @@ synthetic_classes = 7
 [model]
 name = "mlp"
 widths = [32, 16, 8]
-activation = "tanh"
+activation = "jumprelu"
+kappa = 0.75
 [train]
 epochs = 0
 steps = 500
@@ -257,7 +258,8 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_EQ(s.data.synthetic_classes, 7);
   EXPECT_EQ(s.model.name, "mlp");
   EXPECT_EQ(s.model.widths, (std::vector<std::int64_t>{32, 16, 8}));
-  EXPECT_EQ(activation_names().name(s.model.activation), "tanh");
+  EXPECT_EQ(activation_names().name(s.model.activation), "jumprelu");
+  EXPECT_EQ(s.model.kappa, 0.75);
   EXPECT_EQ(s.train.epochs, 0);
   EXPECT_EQ(s.train.steps, 500);
   EXPECT_EQ(s.train.batch_size, 32);
@@ -323,11 +325,12 @@ TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
   EXPECT_EQ(s.where("job.name").str(), "every.toml:2:8");
   EXPECT_EQ(s.where("job.seed").str(), "every.toml:5:8");
   EXPECT_EQ(s.where("data.synthetic_shape").str(), "every.toml:14:19");
-  EXPECT_EQ(s.where("train.batch_size").str(), "every.toml:23:14");
-  EXPECT_EQ(s.where("train.lr").str(), "every.toml:26:6");
-  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:48:8");
-  EXPECT_EQ(s.where("train.batch_schedule.shape").str(), "every.toml:62:9");
-  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:75:18");
+  EXPECT_EQ(s.where("model.kappa").str(), "every.toml:20:9");
+  EXPECT_EQ(s.where("train.batch_size").str(), "every.toml:24:14");
+  EXPECT_EQ(s.where("train.lr").str(), "every.toml:27:6");
+  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:49:8");
+  EXPECT_EQ(s.where("train.batch_schedule.shape").str(), "every.toml:63:9");
+  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:76:18");
 }
 
 TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
@@ -482,11 +485,19 @@ const std::vector<BadCase>& parser_cases() {
       {"DatasetFarOff", kJob + "[data]\ndataset = \"imagenet\"\n", {},
        {"data.dataset must be one of fashion-mnist, mnist, cifar10, synthetic (got \"imagenet\")"}},
       {"ModelNearMiss", kJob + "[model]\nname = \"resnet21\"\n", {},
-       {"job.toml:4:8: model.name must be one of mlp, lenet5, convnet, resnet20, resnet32, "
+       {"job.toml:4:8: model.name must be one of mlp, lenet5, lenet_like, convnet, resnet20, resnet32, "
         "resnet44, resnet56, resnet110 (got \"resnet21\"); did you mean \"resnet20\"?"}},
       {"ActivationNearMiss", kJob + "[model]\nactivation = \"tanhh\"\n", {},
-       {"model.activation must be one of relu, tanh, gelu, sigmoid (got \"tanhh\"); did you mean "
+       {"model.activation must be one of relu, tanh, gelu, sigmoid, jumprelu (got \"tanhh\"); did you mean "
         "\"tanh\"?"}},
+      {"JumpReluNearMiss", kJob + "[model]\nactivation = \"jumprelu_\"\n", {},
+       {"model.activation must be one of relu, tanh, gelu, sigmoid, jumprelu (got \"jumprelu_\"); did you "
+        "mean \"jumprelu\"?"}},
+      {"KappaNegative", kJob + "[model]\nactivation = \"jumprelu\"\nkappa = -0.5\n", {},
+       {"job.toml:5:9: model.kappa must be >= 0 (got -0.5)"}},
+      {"KappaWithoutJumpRelu", kJob + "[model]\nname = \"lenet_like\"\nkappa = 0.5\n", {},
+       {"job.toml:5:9: model.kappa is JumpReLU's threshold, but model.activation is \"relu\": set "
+        "activation = \"jumprelu\" under [model], or remove kappa"}},
       {"JobKindNearMiss", "[job]\nkind = \"trian\"\noutput_dir = \"o\"\n", {},
        {"job.toml:2:8: job.kind must be one of train, hessian (got \"trian\"); did you mean \"train\"?"}},
       {"BackendNearMiss", kJob + "[comm]\nbackend = \"ncl\"\n", {},

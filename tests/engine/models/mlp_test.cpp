@@ -51,15 +51,15 @@ TEST(Mlp, MatchesDenseFormula) {
 
 TEST(Mlp, WidthsMustBePositive) {
   try {
-    MlpImpl bad(12, {16, 0}, Activation::kRelu, 3);
+    MlpImpl bad(12, {16, 0}, ActivationFn{Activation::kRelu}, 3);
     FAIL() << "no ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("model.widths must all be >= 1 (width 1 is 0)"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(MlpImpl(12, {4}, Activation::kTanh, 0), ConfigError);  // classes are the last width
+  EXPECT_THROW(MlpImpl(12, {4}, ActivationFn{Activation::kTanh}, 0), ConfigError);  // classes are the last width
   // [B, D] input works as well as [B, C, H, W].
   torch::manual_seed(1);
-  MlpImpl m(6, {5}, Activation::kTanh, 2);
+  MlpImpl m(6, {5}, ActivationFn{Activation::kTanh}, 2);
   const torch::Tensor x = torch::randn({3, 6});
   EXPECT_TRUE(torch::equal(m.forward(x), m.forward(x.view({3, 1, 2, 3}))));
 }

@@ -1,7 +1,9 @@
 // The model registry (engine/models/model_registry.cpp): the names, forward shapes of every model
 // on 1x28x28, 3x32x32 and small inputs, errors for bad names, settings, shapes and class counts,
 // and the model spec string of checkpoints. Each architecture's own numerics are in its test
-// (mlp_test.cpp, lenet5_test.cpp, convnet_test.cpp, resnet_test.cpp, batchnorm_test.cpp).
+// (mlp_test.cpp, lenet5_test.cpp, lenet_like_test.cpp, convnet_test.cpp, resnet_test.cpp,
+// batchnorm_test.cpp); the activations in activation_test.cpp. Here also: [model] activation and
+// kappa reach every model.
 #include "engine/models/model.h"
 
 #include <gtest/gtest.h>
@@ -18,8 +20,8 @@ ModelOptions named(const std::string& name) {
 }
 
 TEST(ModelRegistry, ForwardShapesForEveryModel) {
-  EXPECT_EQ(model_names(), (std::vector<std::string>{"mlp", "lenet5", "convnet", "resnet20", "resnet32",
-                                                     "resnet44", "resnet56", "resnet110"}));
+  EXPECT_EQ(model_names(), (std::vector<std::string>{"mlp", "lenet5", "lenet_like", "convnet", "resnet20",
+                                                     "resnet32", "resnet44", "resnet56", "resnet110"}));
   torch::manual_seed(0);
   for (const auto& name : model_names()) {
     for (const auto& shape : std::vector<std::vector<std::int64_t>>{{1, 28, 28}, {3, 32, 32}}) {
@@ -64,6 +66,43 @@ TEST(ModelRegistry, RegistryErrors) {
   bad.widths = {16, 0};
   EXPECT_THROW(make_model(bad, {1, 28, 28}, 10), ConfigError);
   EXPECT_THROW(make_model(named("convnet"), {1, 28}, 10), ConfigError);
+  ModelOptions negative = named("convnet");
+  negative.activation = Activation::kJumpRelu;
+  negative.kappa = -0.1;
+  try {
+    make_model(negative, {1, 28, 28}, 10);
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("model.kappa must be >= 0"), std::string::npos) << e.what();
+  }
+}
+
+// [model] activation reaches every model: with jumprelu and kappa > 0 the eval-mode logits differ
+// from relu's on the same weights, the training-mode ones do not (JumpReLU trains as ReLU); with
+// kappa = 0 eval is relu too.
+TEST(ModelRegistry, ActivationReachesEveryModel) {
+  for (const auto& name : model_names()) {
+    const std::vector<std::int64_t> shape = name.rfind("resnet", 0) == 0 ? std::vector<std::int64_t>{3, 16, 16}
+                                                                          : std::vector<std::int64_t>{1, 28, 28};
+    ModelOptions relu = named(name), jump = named(name), jump0 = named(name);
+    jump.activation = jump0.activation = Activation::kJumpRelu;
+    jump.kappa = 0.5;
+    torch::manual_seed(3);
+    auto a = make_model(relu, shape, 10);
+    torch::manual_seed(3);
+    auto b = make_model(jump, shape, 10);
+    torch::manual_seed(3);
+    auto c = make_model(jump0, shape, 10);
+    torch::manual_seed(4);
+    const auto x = torch::randn({3, shape[0], shape[1], shape[2]});
+    torch::NoGradGuard g;
+    for (auto* m : {&a, &b, &c}) (*m)->eval();
+    EXPECT_FALSE(torch::equal(a->forward(x), b->forward(x))) << name << ": kappa 0.5 changed nothing in eval";
+    EXPECT_TRUE(torch::allclose(a->forward(x), c->forward(x), 0, 0)) << name << ": jumprelu kappa 0 != relu";
+    if (name == "lenet_like") continue;  // dropout in training: compared under the same seed below
+    for (auto* m : {&a, &b}) (*m)->train();
+    EXPECT_TRUE(torch::equal(a->forward(x), b->forward(x))) << name << ": jumprelu in training != relu";
+  }
 }
 
 // The spec string stored in checkpoints (attribute model_spec): NAME:C:H:W:CLASSES, and for the MLP
@@ -79,6 +118,16 @@ TEST(ModelRegistry, ModelSpecString) {
   mlp.widths.clear();
   mlp.activation = Activation::kSigmoid;
   EXPECT_EQ(model_spec_string(mlp, {1, 1, 1}, 2), "mlp:1:1:1:2:-:sigmoid");
+  // Other models name their activation only when it is not relu, and jumprelu its kappa.
+  ModelOptions conv = named("convnet");
+  conv.activation = Activation::kJumpRelu;
+  conv.kappa = 0.25;
+  EXPECT_EQ(model_spec_string(conv, {1, 28, 28}, 10), "convnet:1:28:28:10:-:jumprelu:0.25");
+  conv.activation = Activation::kTanh;
+  EXPECT_EQ(model_spec_string(conv, {1, 28, 28}, 10), "convnet:1:28:28:10:-:tanh");
+  mlp.activation = Activation::kJumpRelu;
+  mlp.kappa = 1.5;
+  EXPECT_EQ(model_spec_string(mlp, {1, 1, 1}, 2), "mlp:1:1:1:2:-:jumprelu:1.5");
 }
 
 TEST(ModelRegistry, ShapeAndClassChecks) {

@@ -169,6 +169,7 @@ TrainResult Trainer::run() {
       MicroBatch mb;
       mb.local_size = part(k + 1) - part(k);
       mb.global_size = b.global_size;
+      mb.global_offset = b.offset + part(k);
       mb.index = k;
       mb.count = micro;
       if (k > 0) c.reducer->next_micro_batch(static_cast<double>(mb.local_size) / global);
@@ -176,6 +177,7 @@ TrainResult Trainer::run() {
         const bool whole = mb.local_size == b.local_size;
         mb.inputs = whole ? b.inputs : b.inputs.narrow(0, part(k), mb.local_size);
         mb.targets = whole ? b.targets : b.targets.narrow(0, part(k), mb.local_size);
+        for (auto& h : c.hooks) h->before_forward(c, mb);
         c.task->loss(*c.model, mb.inputs, mb.targets, sums).backward();
       }
       for (auto& h : c.hooks) h->after_backward(c, mb);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/attack/attack_options.h"
 #include "algorithms/hessian/hessian_options.h"
 #include "algorithms/kfac/kfac_options.h"
 #include "algorithms/large_batch/batch_schedule.h"
@@ -56,6 +57,7 @@ struct TrainSpec {
   LrScheduleOptions lr_schedule;
   BatchScheduleOptions batch_schedule;
   LarsOptions lars;
+  AdversarialTrainingOptions adversarial;  // [train.adversarial]
   std::int64_t micro_batches = 1;          // gradient accumulation: backward passes per step and rank
   bool noise_scale = false;                // measure the gradient noise scale (McCandlish et al. 2018)
   double noise_scale_ema = 0.95;           // EMA decay of the |G|^2 and tr(Sigma) estimates
@@ -117,6 +119,7 @@ struct JobSpec {
   KfacOptions kfac;
   HessianOptions hessian;
   QuantOptions quant;
+  AttackStudyOptions attack;
   ClusterOptions cluster;
   SweepSpec sweep;
 

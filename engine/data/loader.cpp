@@ -54,6 +54,7 @@ Batch Loader::next(std::int64_t global_batch) {
   b.inputs = data_.inputs.index_select(0, index);
   b.targets = data_.targets.index_select(0, index);
   b.local_size = local;
+  b.offset = start - position_;
   b.global_size = take;
   b.epoch = epoch_;
   position_ += take;

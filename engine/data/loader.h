@@ -25,6 +25,7 @@ struct Batch {
   torch::Tensor targets;        // [local]
   std::int64_t local_size = 0;  // samples on this rank
   std::int64_t global_size = 0; // samples in the global batch (all ranks)
+  std::int64_t offset = 0;      // position of this rank's first sample in the global batch
   std::int64_t epoch = 0;       // epoch the batch belongs to (0-based)
   bool last_in_epoch = false;   // this batch ends the epoch
 };

@@ -5,7 +5,7 @@
 // point below, in the order they were added; a hook's state goes into checkpoints through
 // save_state/load_state. Adding a per-step behaviour is a new hook, not a change of the loop.
 //
-// One step:  before_step -> per micro-batch: [forward/backward] after_backward -> [gradient
+// One step:  before_step -> per micro-batch: before_forward [forward/backward] after_backward -> [gradient
 //            reduction] before_update -> [optimizer step] after_step -> [evaluation when due]
 //            at_evaluation -> end_of_step (checkpoint when due, metrics files).
 #pragma once
@@ -27,6 +27,7 @@ struct MicroBatch {
   torch::Tensor inputs, targets;  // this rank's part ([n, ...]; n may be 0)
   std::int64_t local_size = 0;    // n
   std::int64_t global_size = 0;   // samples of the whole global batch
+  std::int64_t global_offset = 0; // position of inputs[0] in the global batch
   int index = 0;                  // 0 .. count-1
   int count = 1;
   bool last() const { return index + 1 == count; }
@@ -47,6 +48,8 @@ class StepHook {
   virtual std::vector<std::string> step_columns() const { return {}; }
 
   virtual void before_step(TrainContext& ctx) {}
+  // May replace mb.inputs (same shape; adversarial training) before the forward pass.
+  virtual void before_forward(TrainContext& ctx, MicroBatch& mb) {}
   virtual void after_backward(TrainContext& ctx, const MicroBatch& mb) {}
   // Gradients are the global-batch mean; may change them (K-FAC) or measure them (noise scale).
   virtual void before_update(TrainContext& ctx) {}

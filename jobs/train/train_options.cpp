@@ -1,6 +1,7 @@
 // JobSpec -> TrainerOptions and step hooks (see train_options.h).
 #include "jobs/train/train_options.h"
 
+#include "engine/hooks/adversarial_hook.h"
 #include "engine/hooks/curvature_hook.h"
 #include "engine/hooks/kfac_hook.h"
 #include "engine/hooks/noise_scale_hook.h"
@@ -52,6 +53,10 @@ TrainerOptions trainer_options(const JobSpec& spec) {
 
 void add_job_hooks(const JobSpec& spec, Trainer& trainer) {
   const TrainSpec& t = spec.train;
+  if (t.adversarial.enabled) {
+    const AdversarialTrainingOptions a = t.adversarial;
+    trainer.add_hook([a](TrainContext& c) { return std::make_unique<AdversarialHook>(a, c); });
+  }
   if (t.noise_scale) {
     const double ema = t.noise_scale_ema;
     trainer.add_hook([ema](TrainContext&) { return std::make_unique<NoiseScaleHook>(ema); });

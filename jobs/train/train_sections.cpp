@@ -48,6 +48,25 @@ void read_lars(SectionReader& r, LarsOptions& l) {
   r.boolean("exclude_bias_and_norm", l.exclude_bias_and_norm);
 }
 
+// [train.adversarial]: adversarial training (engine/hooks/adversarial_hook.h).
+void read_adversarial(SectionReader& r, AdversarialTrainingOptions& a) {
+  a.enabled = r.present();
+  r.choice("method", a.method, attack_method_names());
+  if (a.method != AttackMethod::kFgsm && a.method != AttackMethod::kPgd) {
+    throw_config_error(r.location("method"), r.dotted("method") + " must be \"fgsm\" or \"pgd\" (got \"" +
+                                                 attack_method_names().name(a.method) +
+                                                 "\"): adversarial training crafts with a fixed-eps attack");
+  }
+  r.choice("norm", a.norm, attack_norm_names());
+  r.number("eps", a.eps, Range::above(0));
+  r.integer("steps", a.steps, Range::at_least(1));
+  r.number("step_ratio", a.step_ratio, Range::above(0));
+  r.number("fraction", a.fraction, Range::between(0, 1, /*hi_open=*/false));
+  if (a.enabled && !(a.fraction > 0)) {
+    throw_config_error(r.location("fraction"), r.dotted("fraction") + " must be in (0, 1] (got 0: no image replaced)");
+  }
+}
+
 }  // namespace
 
 void read_train_section(SectionReader& r, JobSpec& spec) {
@@ -68,6 +87,7 @@ void read_train_section(SectionReader& r, JobSpec& spec) {
   read_lr_schedule(r.section("lr_schedule"), t.lr_schedule);
   read_batch_schedule(r.section("batch_schedule"), t.batch_schedule);
   read_lars(r.section("lars"), t.lars);
+  read_adversarial(r.section("adversarial"), t.adversarial);
   r.integer("micro_batches", t.micro_batches, Range::at_least(1));
   r.boolean("noise_scale", t.noise_scale);
   r.number("noise_scale_ema", t.noise_scale_ema, Range::between(0, 1, /*hi_open=*/true));

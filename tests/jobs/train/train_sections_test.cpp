@@ -125,7 +125,28 @@ const BadCase kTaskCases[] = {
      {"kfac.damping_milestones must be strictly increasing (got 5 then 2)"}},
     {"KfacFractionAboveOne", kJob + "[kfac]\ngrad_worker_fraction = 1.5\n", {},
      {"kfac.grad_worker_fraction must be in [0, 1] (got 1.5)"}},
+    {"AdversarialMethodNotFixedEps", kJob + "[train.adversarial]\nmethod = \"deepfool\"\n", {},
+     {"job.toml:4:10: train.adversarial.method must be \"fgsm\" or \"pgd\" (got \"deepfool\")"}},
+    {"AdversarialEpsZero", kJob + "[train.adversarial]\neps = 0\n", {}, {"train.adversarial.eps must be > 0 (got 0)"}},
+    {"AdversarialFractionZero", kJob + "[train.adversarial]\nfraction = 0\n", {},
+     {"train.adversarial.fraction must be in (0, 1]"}},
+    {"AdversarialFractionAboveOne", kJob + "[train.adversarial]\nfraction = 1.5\n", {},
+     {"train.adversarial.fraction must be in [0, 1] (got 1.5)"}},
 };
+
+TEST(TrainSections, AdversarialTraining) {
+  EXPECT_FALSE(parse_job_text(kJob, "job.toml").train.adversarial.enabled);
+  const JobSpec s = parse_job_text(kJob + "[train.adversarial]\nmethod = \"pgd\"\nnorm = \"l2\"\neps = 0.5\n"
+                                          "steps = 7\nstep_ratio = 2\nfraction = 0.25\n", "job.toml");
+  const AdversarialTrainingOptions& a = s.train.adversarial;
+  EXPECT_TRUE(a.enabled);
+  EXPECT_EQ(a.method, AttackMethod::kPgd);
+  EXPECT_EQ(a.norm, AttackNorm::kL2);
+  EXPECT_EQ(a.eps, 0.5);
+  EXPECT_EQ(a.steps, 7);
+  EXPECT_EQ(a.step_ratio, 2.0);
+  EXPECT_EQ(a.fraction, 0.25);
+}
 
 TEST(TrainSections, TaskAndCadenceKeysAreChecked) {
   for (const BadCase& c : kTaskCases) bad_job::check_case(c);

@@ -52,5 +52,6 @@ int run_job(const JobSpec& spec, const RunOptions& options);
 // The kinds (each in its folder).
 JobKind train_job_kind();    // jobs/train/
 JobKind hessian_job_kind();  // jobs/hessian/
+JobKind attack_job_kind();   // jobs/attack/
 
 }  // namespace curvlab

@@ -1,4 +1,5 @@
-// Implementation of the typed, range-checked readers for one table of a job file.
+// Implementation of the typed, range-checked readers for one table of a job file (long: one reader per
+// TOML value kind, each with its type, range, did-you-mean and location errors, share the helpers here).
 #include "jobs/section_reader.h"
 
 #include <algorithm>
@@ -245,6 +246,47 @@ void SectionReader::choice(const std::string& key, std::string& out,
   }
   record(key, *node);
   out = value;
+  resolve(key, literal_of(out));
+}
+
+void SectionReader::choice_list(const std::string& key, std::vector<std::string>& out,
+                                const std::vector<std::string>& allowed) {
+  ctx_.choices[dotted(key)] = allowed;
+  const toml::node* node = find(key);
+  if (node == nullptr) return resolve(key, literal_of(out));
+  const std::string expected = "a string or an array of strings, each one of " + join_names(allowed);
+  std::vector<std::pair<const toml::node*, std::string>> elements;  // (node, name as written)
+  if (const std::string* v = string_value(key, *node)) {
+    elements.emplace_back(node, *v);
+  } else if (const auto* array = node->as_array()) {
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      if (!element.is_string()) {
+        throw_config_error(ctx_.locate(dotted(key), element.source()),
+                           dotted(key) + "[" + std::to_string(i) + "] must be a string, one of " + join_names(allowed) +
+                               " (got " + describe_node(element) + ")");
+      }
+      elements.emplace_back(&element, element.as_string()->get());
+    }
+  } else {
+    type_error(key, *node, expected);
+  }
+  std::vector<std::string> values;
+  for (const auto& [element, value] : elements) {
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+      std::string message = dotted(key) + " must name only " + join_names(allowed) + " (got \"" + value + "\")";
+      const std::string hint = closest_match(value, allowed);
+      if (!hint.empty()) message += "; did you mean \"" + hint + "\"?";
+      throw_config_error(ctx_.locate(dotted(key), element->source()), message);
+    }
+    if (std::find(values.begin(), values.end(), value) != values.end()) {
+      throw_config_error(ctx_.locate(dotted(key), element->source()),
+                         dotted(key) + " names \"" + value + "\" twice; list each once");
+    }
+    values.push_back(value);
+  }
+  record(key, *node);
+  out = std::move(values);
   resolve(key, literal_of(out));
 }
 

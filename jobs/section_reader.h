@@ -73,6 +73,17 @@ class SectionReader {
     choice(key, name, names.names());
     out = *names.find(name);
   }
+  // One name or an array of distinct names, each one of `allowed` (did-you-mean on a near miss);
+  // a single name reads as a list of one.
+  void choice_list(const std::string& key, std::vector<std::string>& out, const std::vector<std::string>& allowed);
+  template <typename E>
+  void choice_list(const std::string& key, std::vector<E>& out, const EnumNames<E>& names) {
+    std::vector<std::string> written;
+    for (E e : out) written.push_back(names.name(e));
+    choice_list(key, written, names.names());
+    out.clear();
+    for (const std::string& n : written) out.push_back(*names.find(n));
+  }
   // exact_size == 0: any length.
   void integer_list(const std::string& key, std::vector<std::int64_t>& out,
                     const Range& element_range = Range::any(), std::size_t exact_size = 0);

@@ -17,8 +17,8 @@ namespace curvlab {
 namespace {
 
 TEST(JobKinds, RegisteredKindsAndTheirSections) {
-  ASSERT_EQ(job_kinds().size(), 2u);
-  EXPECT_EQ(job_kind_names(), (std::vector<std::string>{"train", "hessian"}));
+  ASSERT_EQ(job_kinds().size(), 3u);
+  EXPECT_EQ(job_kind_names(), (std::vector<std::string>{"train", "hessian", "attack"}));
   const auto sections = [](const JobKind& k) {
     std::vector<std::string> names;
     for (const auto& s : k.sections) names.emplace_back(s.name);
@@ -26,6 +26,7 @@ TEST(JobKinds, RegisteredKindsAndTheirSections) {
   };
   EXPECT_EQ(sections(job_kinds()[0]), (std::vector<std::string>{"train", "kfac"}));
   EXPECT_EQ(sections(job_kinds()[1]), (std::vector<std::string>{"hessian", "quant"}));
+  EXPECT_EQ(sections(job_kinds()[2]), (std::vector<std::string>{"attack"}));
   for (const JobKind& k : job_kinds()) {
     EXPECT_NE(k.check, nullptr) << k.name;
     EXPECT_NE(k.run, nullptr) << k.name;
@@ -34,6 +35,7 @@ TEST(JobKinds, RegisteredKindsAndTheirSections) {
   }
   EXPECT_EQ(train_job_kind().name, "train");
   EXPECT_EQ(hessian_job_kind().name, "hessian");
+  EXPECT_EQ(attack_job_kind().name, "attack");
   EXPECT_EQ(allowed_values("job.kind"), job_kind_names());  // the parser takes its names from here
 }
 

@@ -169,6 +169,55 @@ modules = ["cuda"]
 setup = ["export A=1"]
 sbatch = ["--exclusive"]
 executable = "/opt/curvlab"
+[train.adversarial]
+method = "pgd"
+norm = "l2"
+eps = 0.5
+steps = 5
+step_ratio = 2.0
+fraction = 0.25
+[attack]
+checkpoint = "runs/x"
+split = "train"
+samples = 10
+batch_size = 5
+methods = ["tr"]
+norm = "linf"
+eps_l2 = [1.0]
+eps_linf = [0.1]
+top_c = 3
+target = "hardest"
+kappas = [0.5]
+gray_box = false
+save_examples = 1
+plots = false
+[attack.ifgsm]
+step_l2 = 0.1
+step_linf = 0.01
+max_iter = 9
+[attack.pgd]
+steps = 3
+step_ratio = 2.0
+random_start = false
+[attack.deepfool]
+max_iter = 4
+overshoot = 0.03
+[attack.cw]
+binary_steps = 2
+max_iter = 10
+lr = 0.02
+initial_const = 0.01
+confidence = 0.5
+abort_early = false
+[attack.tr]
+max_iter = 20
+overshoot = 1.05
+radius = 0.002
+radius_min = 0.001
+radius_max = 0.02
+grow = 1.3
+rho_grow = 0.8
+rho_shrink = 0.4
 [sweep]
 target_metric = "test_loss"
 target_value = 0.5
@@ -499,7 +548,7 @@ const std::vector<BadCase>& parser_cases() {
        {"job.toml:5:9: model.kappa is JumpReLU's threshold, but model.activation is \"relu\": set "
         "activation = \"jumprelu\" under [model], or remove kappa"}},
       {"JobKindNearMiss", "[job]\nkind = \"trian\"\noutput_dir = \"o\"\n", {},
-       {"job.toml:2:8: job.kind must be one of train, hessian (got \"trian\"); did you mean \"train\"?"}},
+       {"job.toml:2:8: job.kind must be one of train, hessian, attack (got \"trian\"); did you mean \"train\"?"}},
       {"BackendNearMiss", kJob + "[comm]\nbackend = \"ncl\"\n", {},
        {"job.toml:4:11: comm.backend must be one of auto, mpi, nccl, local (got \"ncl\"); "
         "did you mean \"nccl\"?"}},
@@ -544,7 +593,7 @@ TEST(LoadJobFile, DirectoryIsAConfigError) {
 }
 
 TEST(JobParser, AllowedValuesComeFromTheRegistries) {
-  EXPECT_EQ(allowed_values("job.kind"), (std::vector<std::string>{"train", "hessian"}));
+  EXPECT_EQ(allowed_values("job.kind"), (std::vector<std::string>{"train", "hessian", "attack"}));
   EXPECT_EQ(allowed_values("data.dataset"), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "synthetic"}));
   EXPECT_EQ(allowed_values("model.name").front(), "mlp");
   EXPECT_EQ(allowed_values("train.task"), (std::vector<std::string>{"classification"}));
@@ -554,14 +603,14 @@ TEST(JobParser, AllowedValuesComeFromTheRegistries) {
 }
 
 // The sections are read in the documented order (job, data, model, train, comm, kfac, hessian,
-// quant, then cluster and sweep), whatever order the kinds registered them in.
+// quant, attack, then cluster and sweep), whatever order the kinds registered them in.
 TEST(JobParser, SectionsInTheDocumentedOrder) {
   std::vector<std::string> sections;
   for (const auto& k : job_file_keys()) {
     if (k.find('.') == std::string::npos) sections.push_back(k);
   }
   EXPECT_EQ(sections, (std::vector<std::string>{"job", "data", "model", "train", "comm", "kfac", "hessian", "quant",
-                                                "cluster", "sweep"}));
+                                                "attack", "cluster", "sweep"}));
 }
 
 TEST(JobParser, EmptyFileNeedsOnlyTheOutputDirectory) {

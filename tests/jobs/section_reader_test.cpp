@@ -199,6 +199,27 @@ TEST(SectionReader, TypedReadersKeepDefaultsRecordLocationsAndCheck) {
             std::string::npos);
 }
 
+TEST(SectionReader, ChoiceListTakesANameOrAnArrayOfDistinctNames) {
+  Parsed p("[s]\none = \"b\"\nmany = [\"c\", \"a\"]\nnear = [\"a\", \"bb\"]\ntwice = [\"a\", \"a\"]\nnum = [1]\n");
+  SectionReader top(p.ctx, &p.root, "");
+  SectionReader& s = top.section("s");
+  const std::vector<std::string> allowed = {"a", "b", "c"};
+  std::vector<std::string> one, many, absent = {"a"}, out;
+  s.choice_list("one", one, allowed);
+  s.choice_list("many", many, allowed);
+  s.choice_list("absent", absent, allowed);
+  EXPECT_EQ(one, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(many, (std::vector<std::string>{"c", "a"}));
+  EXPECT_EQ(absent, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(p.ctx.choices.at("s.many"), allowed);
+  EXPECT_EQ(error_of([&] { s.choice_list("near", out, allowed); }),
+            "t.toml:4:14: s.near must name only a, b, c (got \"bb\"); did you mean \"b\"?");
+  EXPECT_EQ(error_of([&] { s.choice_list("twice", out, allowed); }),
+            "t.toml:5:15: s.twice names \"a\" twice; list each once");
+  EXPECT_NE(error_of([&] { s.choice_list("num", out, allowed); }).find("s.num[0] must be a string, one of a, b, c"),
+            std::string::npos);
+}
+
 TEST(SectionReader, AbsentTableReadsNothing) {
   ParseContext ctx;
   ctx.source_name = "none.toml";

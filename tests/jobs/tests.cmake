@@ -45,3 +45,18 @@ add_test(NAME jobs.run.killed_run
           $<TARGET_FILE:curvlab> ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
 set_tests_properties(jobs.run.killed_run PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
   ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The attack job kind end to end (jobs/attack/attack_runner.cpp): 1 and 3 ranks give the same
+# per-image records; a corrupt checkpoint exits 4, bad values exit 2, nothing written.
+add_test(NAME jobs.attack.job
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/attack/attack_runner_test.py
+          $<TARGET_FILE:curvlab> ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+set_tests_properties(jobs.attack.job PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# TR and DeepFool against their PyTorch twins (scripts/python/curvlab_attacks.py) on the same
+# weights and images: target, iterations and perturbation norms per image.
+add_test(NAME jobs.attack.twin
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/attack/attack_twin_test.py
+          $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/scripts/python)
+set_tests_properties(jobs.attack.twin PROPERTIES LABELS jobs TIMEOUT 300 ENVIRONMENT "OMP_NUM_THREADS=1")

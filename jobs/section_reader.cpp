@@ -256,9 +256,8 @@ void SectionReader::choice_list(const std::string& key, std::vector<std::string>
   if (node == nullptr) return resolve(key, literal_of(out));
   const std::string expected = "a string or an array of strings, each one of " + join_names(allowed);
   std::vector<std::pair<const toml::node*, std::string>> elements;  // (node, name as written)
-  if (const std::string* v = string_value(key, *node)) {
-    elements.emplace_back(node, *v);
-  } else if (const auto* array = node->as_array()) {
+  // The array first: an override's raw text ("--set k=[\"a\"]") would also read as one string.
+  if (const auto* array = node->as_array()) {
     for (std::size_t i = 0; i < array->size(); ++i) {
       const toml::node& element = *array->get(i);
       if (!element.is_string()) {
@@ -268,6 +267,8 @@ void SectionReader::choice_list(const std::string& key, std::vector<std::string>
       }
       elements.emplace_back(&element, element.as_string()->get());
     }
+  } else if (const std::string* v = string_value(key, *node)) {
+    elements.emplace_back(node, *v);
   } else {
     type_error(key, *node, expected);
   }

@@ -220,6 +220,20 @@ TEST(SectionReader, ChoiceListTakesANameOrAnArrayOfDistinctNames) {
             std::string::npos);
 }
 
+// "--set s.many=[\"c\"]": the override's raw text is kept for string keys, but an array is read as one.
+TEST(SectionReader, ChoiceListReadsAnOverriddenArrayAsItsElements) {
+  Parsed p("[s]\nmany = [\"c\"]\none = \"b\"\n");
+  p.ctx.override_raw_values["s.many"] = "[\"c\"]";
+  p.ctx.override_raw_values["s.one"] = "b";
+  SectionReader top(p.ctx, &p.root, "");
+  SectionReader& s = top.section("s");
+  std::vector<std::string> many, one;
+  s.choice_list("many", many, {"a", "b", "c"});
+  s.choice_list("one", one, {"a", "b", "c"});
+  EXPECT_EQ(many, (std::vector<std::string>{"c"}));
+  EXPECT_EQ(one, (std::vector<std::string>{"b"}));
+}
+
 TEST(SectionReader, AbsentTableReadsNothing) {
   ParseContext ctx;
   ctx.source_name = "none.toml";

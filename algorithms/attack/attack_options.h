@@ -52,8 +52,9 @@ struct DeepFoolOptions {
 };
 
 // The first-order trust-region attack (Yao et al. 2019): a fixed target among the top-c classes,
-// steps of min(linearised distance, radius) times `overshoot` along sign(g) (Linf) or g/|g| (L2),
-// g the input gradient of the target-minus-class logit gap; the radius grows by `grow` when the
+// steps of (min(linearised distance, radius) + margin) times `overshoot` along sign(g) (Linf) or
+// g/|g| (L2), g the input gradient of the target-minus-class logit gap with the components that
+// point out of the box at pixels on its bounds removed (the feasible steepest direction); the radius grows by `grow` when the
 // ratio rho of actual to predicted decrease of the gap exceeds rho_grow, shrinks by it below
 // rho_shrink, clamped to [radius_min, radius_max] (0: the paper's, by norm: L2 [5e-4, 5e-2],
 // Linf [1e-4, 1e-2]).
@@ -62,6 +63,7 @@ struct TrustRegionOptions {
   std::int64_t top_c = 9;
   TargetChoice target = TargetChoice::kEasiest;
   double overshoot = 1.02;
+  double margin = 1e-4;  // added to each step's length before the overshoot (as the paper's code)
   double radius = 1e-3;
   double radius_min = 0.0;
   double radius_max = 0.0;

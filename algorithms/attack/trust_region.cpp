@@ -35,8 +35,8 @@ AttackResult trust_region_impl(NetImpl& model, const torch::Tensor& x, const tor
   const auto [r_min, r_max] = trust_radius_bounds(options, norm);
   CURVLAB_CHECK(r_min <= r_max, ConfigError,
                 "tr: radius_min " + std::to_string(r_min) + " is above radius_max " + std::to_string(r_max));
-  CURVLAB_CHECK(options.radius > 0 && options.grow > 1 && options.overshoot >= 1, ConfigError,
-                "tr: radius must be > 0, grow > 1 and overshoot >= 1");
+  CURVLAB_CHECK(options.radius > 0 && options.grow > 1 && options.overshoot >= 1 && options.margin >= 0,
+                ConfigError, "tr: radius must be > 0, grow > 1, overshoot >= 1 and margin >= 0");
   const std::int64_t b = x.size(0);
   torch::Tensor adv = x.detach().clone();
   torch::Tensor iterations = torch::zeros({b}, torch::kInt64);
@@ -55,10 +55,19 @@ AttackResult trust_region_impl(NetImpl& model, const torch::Tensor& x, const tor
   for (std::int64_t it = 0; it < options.max_iter && active.any().item<bool>(); ++it) {
     const torch::Tensor idx = active.nonzero().squeeze(1);
     const torch::Tensor xa = adv.index_select(0, idx), ya = y.index_select(0, idx), ta = target.index_select(0, idx);
-    const auto [gap, g] = gap_and_grad(xa, ya, ta);
+    const auto [gap, g_full] = gap_and_grad(xa, ya, ta);
+    // The feasible steepest direction: components that would leave the box at a pixel on its bound
+    // are dropped (else the clamp eats them and the linear distance is too short: on images with a
+    // saturated background most of an L2 step, all of some Linf steps). An image with no feasible
+    // component left cannot move and stops.
+    const torch::Tensor blocked =
+        g_full.gt(0).logical_and(xa.ge(box.hi)).logical_or(g_full.lt(0).logical_and(xa.le(box.lo)));
+    const torch::Tensor g = g_full.masked_fill(blocked, 0);
     const torch::Tensor ra = radius.index_select(0, idx);
     const torch::Tensor u = unit_step(g, norm);
-    const torch::Tensor a = dual_norm(g, norm).to(torch::kFloat64).clamp_min(1e-30);  // g.u
+    const torch::Tensor a_raw = dual_norm(g, norm).to(torch::kFloat64);
+    const torch::Tensor movable = a_raw.gt(0);
+    const torch::Tensor a = a_raw.clamp_min(1e-30);  // g.u
     torch::Tensor dist;  // the step length along u at which the model of the gap reaches 0
     torch::Tensor curv;  // second order: u'Hu with H the Hessian of the gap z_y - z_t
     if (!second_order) {
@@ -71,7 +80,9 @@ AttackResult trust_region_impl(NetImpl& model, const torch::Tensor& x, const tor
       const torch::Tensor disc = a * a - 2 * curv * gp;
       dist = torch::where(disc >= 0, 2 * gp / (a + disc.clamp_min(0).sqrt()), a / curv.clamp_min(1e-30));
     }
-    const torch::Tensor s = torch::minimum(dist, ra) * options.overshoot;  // [n]
+    // The margin makes a step meant to reach the boundary cross it: without it the steps approach
+    // the boundary geometrically and float noise decides the label once the gap is ~1e-7.
+    const torch::Tensor s = (torch::minimum(dist, ra) + options.margin) * options.overshoot;  // [n]
     const torch::Tensor stepped = clamp_box(xa + per_image(s.to(x.scalar_type()), xa) * u, box);
     // rho: the actual decrease of the gap over the model's: g.d (first order), g.d - d'Hd/2 (second),
     // d = x_new - x (the clamp included).
@@ -89,7 +100,7 @@ AttackResult trust_region_impl(NetImpl& model, const torch::Tensor& x, const tor
     radius.index_copy_(0, idx, r_next.clamp(r_min, r_max));
     adv.index_copy_(0, idx, stepped);
     iterations.index_add_(0, idx, torch::ones({idx.size(0)}, torch::kInt64));
-    active.index_copy_(0, idx, z_new.argmax(1).eq(ya));
+    active.index_copy_(0, idx, z_new.argmax(1).eq(ya).logical_and(movable));
   }
   return {adv, logits(model, adv).argmax(1).ne(y), iterations, target};
 }

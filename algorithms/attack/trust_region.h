@@ -10,9 +10,10 @@
 
 namespace curvlab {
 
-// x [B, ...], y int64 [B]. Per iteration, on each image still classified as y: g = grad(z_t - z_y),
-// gap = z_y - z_t, s = min(gap / dual_norm(g), radius); x <- clamp(x + overshoot * s * u(g)), u
-// the unit step of the norm. rho = (gap - new gap) / g.(x_new - x) (actual over predicted
+// x [B, ...], y int64 [B]. Per iteration, on each image still classified as y: g = grad(z_t - z_y)
+// without its components that point out of the box at pixels on a bound, gap = z_y - z_t,
+// s = min(gap / dual_norm(g), radius); x <- clamp(x + overshoot * (s + margin) * u(g)), u the unit
+// step of the norm; an image whose g is all zero stops. rho = (gap - new gap) / g.(x_new - x) (actual over predicted
 // decrease, the clamp included); radius *= grow if rho > rho_grow, /= grow if rho < rho_shrink,
 // clamped to [radius_min, radius_max]. Every step is taken (as the paper's code). Images classified
 // wrongly from the start get 0 iterations and success true.

@@ -50,6 +50,7 @@ void read_attack_section(SectionReader& r, JobSpec& spec) {
   SectionReader& tr = r.section("tr");
   tr.integer("max_iter", a.tr.max_iter, Range::at_least(1));
   tr.number("overshoot", a.tr.overshoot, Range::at_least(1));
+  tr.number("margin", a.tr.margin, Range::at_least(0));
   tr.number("radius", a.tr.radius, Range::above(0));
   tr.number("radius_min", a.tr.radius_min, Range::at_least(0));
   tr.number("radius_max", a.tr.radius_max, Range::at_least(0));

@@ -79,7 +79,7 @@ def choose_targets(model, x, top_c, norm, hardest=False):
 
 
 def trust_region(model, x, y, norm, box, max_iter=2000, top_c=9, hardest=False, overshoot=1.02, radius=1e-3,
-                 radius_min=0.0, radius_max=0.0, grow=1.2, rho_grow=0.9, rho_shrink=0.5):
+                 radius_min=0.0, radius_max=0.0, grow=1.2, rho_grow=0.9, rho_shrink=0.5, margin=1e-4):
     """The first-order TR attack. Returns (adversarial, success, iterations, target)."""
     r_min = radius_min if radius_min > 0 else (5e-4 if norm == 'l2' else 1e-4)
     r_max = radius_max if radius_max > 0 else (5e-2 if norm == 'l2' else 1e-2)
@@ -98,13 +98,17 @@ def trust_region(model, x, y, norm, box, max_iter=2000, top_c=9, hardest=False, 
         z = model(xr)
         obj = z.gather(1, ta.view(-1, 1)).squeeze(1) - z.gather(1, ya.view(-1, 1)).squeeze(1)
         g = torch.autograd.grad(obj.sum(), xr)[0].detach()
+        blocked = (g.gt(0) & xa.ge(box[1])) | (g.lt(0) & xa.le(box[0]))
+        g = g.masked_fill(blocked, 0)
         z = z.detach()
         gap = (z.gather(1, ya.view(-1, 1)) - z.gather(1, ta.view(-1, 1))).squeeze(1).to(torch.float64)
         ra = rad.index_select(0, idx)
         u = unit_step(g, norm)
-        a = dual_norm(g, norm).to(torch.float64).clamp_min(1e-30)
+        a_raw = dual_norm(g, norm).to(torch.float64)
+        movable = a_raw.gt(0)
+        a = a_raw.clamp_min(1e-30)
         dist = gap.clamp_min(0) / a
-        s = torch.minimum(dist, ra) * overshoot
+        s = (torch.minimum(dist, ra) + margin) * overshoot
         stepped = (xa + per_image(s.to(x.dtype), xa) * u).clamp(box[0], box[1])
         d = stepped - xa
         predicted = (g * d).flatten(1).sum(1).to(torch.float64)
@@ -115,7 +119,7 @@ def trust_region(model, x, y, norm, box, max_iter=2000, top_c=9, hardest=False, 
         rad.index_copy_(0, idx, r_next.clamp(r_min, r_max))
         adv.index_copy_(0, idx, stepped)
         iterations.index_add_(0, idx, torch.ones(idx.size(0), dtype=torch.int64))
-        active.index_copy_(0, idx, z_new.argmax(1).eq(ya))
+        active.index_copy_(0, idx, z_new.argmax(1).eq(ya) & movable)
     return adv, logits(model, adv).argmax(1).ne(y), iterations, target
 
 

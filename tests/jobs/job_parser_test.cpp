@@ -212,6 +212,7 @@ abort_early = false
 [attack.tr]
 max_iter = 20
 overshoot = 1.05
+margin = 0.0002
 radius = 0.002
 radius_min = 0.001
 radius_max = 0.02

@@ -35,7 +35,7 @@ TEST(AttackSections, ReadsEveryKey) {
       "[attack.deepfool]\nmax_iter = 9\novershoot = 0.05\n"
       "[attack.cw]\nbinary_steps = 3\nmax_iter = 40\nlr = 0.05\ninitial_const = 0.1\nconfidence = 1\n"
       "abort_early = false\n"
-      "[attack.tr]\nmax_iter = 99\novershoot = 1.1\nradius = 0.002\nradius_min = 0.001\nradius_max = 0.1\ngrow = 1.5\n"
+      "[attack.tr]\nmax_iter = 99\novershoot = 1.1\nmargin = 0.0003\nradius = 0.002\nradius_min = 0.001\nradius_max = 0.1\ngrow = 1.5\n"
       "rho_grow = 0.8\nrho_shrink = 0.4\n");
   const AttackStudyOptions& a = s.attack;
   EXPECT_EQ(a.checkpoint, "runs/x");
@@ -70,6 +70,7 @@ TEST(AttackSections, ReadsEveryKey) {
   EXPECT_FALSE(a.cw.abort_early);
   EXPECT_EQ(a.tr.max_iter, 99);
   EXPECT_EQ(a.tr.overshoot, 1.1);
+  EXPECT_EQ(a.tr.margin, 0.0003);
   EXPECT_EQ(a.tr.radius, 0.002);
   EXPECT_EQ(a.tr.radius_min, 0.001);
   EXPECT_EQ(a.tr.radius_max, 0.1);

@@ -27,6 +27,13 @@ int validate(const curvlab::CliOptions& cli) {
   curvlab::JobSpec spec = curvlab::load_job_file(cli.file, cli.overrides);
   curvlab::check_job_resources(spec);
   if (spec.sweep.present) return curvlab::print_sweep_expansion(spec, cli.overrides);
+  if (spec.job.kind == "attack" || spec.job.kind == "hessian") {
+    // These kinds rebuild the model and its data set from the checkpoint's own job text at run time.
+    const std::string& checkpoint = spec.job.kind == "attack" ? spec.attack.checkpoint : spec.hessian.checkpoint;
+    std::printf("%s: ok (kind %s on checkpoint %s: model and data set from its job, output %s)\n", cli.file.c_str(),
+                spec.job.kind.c_str(), checkpoint.c_str(), spec.job.output_dir.c_str());
+    return 0;
+  }
   const curvlab::DatasetInfo info = curvlab::probe_dataset(spec.data);
   std::printf("%s: ok (kind %s, dataset %s: %lld train / %lld test samples, model %s, optimizer %s, output %s)\n",
               cli.file.c_str(), spec.job.kind.c_str(), spec.data.dataset.c_str(),

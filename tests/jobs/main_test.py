@@ -161,6 +161,15 @@ def run_dispatch(binary, env):
             problems.append("validate: exit %d, stdout %r, expected %r (stderr %s)" % (p.returncode, p.stdout, want, p.stderr))
         if os.path.exists(out):
             problems.append("validate created the output directory")
+        # A job on a checkpoint names the checkpoint, not its own (unused) model defaults.
+        with open(os.path.join(tmp, "attack.toml"), "w", encoding="utf-8") as f:
+            f.write('[job]\nname = "a"\nkind = "attack"\noutput_dir = "%s"\n[attack]\ncheckpoint = "runs/x"\n'
+                    'methods = ["tr"]\n' % out)
+        p = run(["validate", "attack.toml"])
+        want = "attack.toml: ok (kind attack on checkpoint runs/x: model and data set from its job, output %s)\n" % out
+        if p.returncode != 0 or p.stdout != want:
+            problems.append("validate attack: exit %d, stdout %r, expected %r (stderr %s)" % (
+                p.returncode, p.stdout, want, p.stderr))
         os.makedirs(os.path.join(tmp, "empty"))
         p = run(["status", "empty", "--no-slurm"])
         if p.returncode != 2 or "empty holds no curvlab run" not in p.stderr:

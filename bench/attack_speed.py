@@ -8,7 +8,11 @@ curvlab / Python per method, and TR's time per image against CW's.
 
   /usr/bin/python3 bench/attack_speed.py --curvlab build/curvlab --checkpoint runs/default
       [--samples 200] [--batch 100] [--threads 1] [--repeats 3] [--cw-iter 100] [--norm l2]
-      [--peer scripts/python]
+      [--peer scripts/python] [--peer-frozen]
+
+The Python peer runs as its attacks are written (and as the papers' code does): the model's
+parameters keep requires_grad, so CW's loss.backward() also computes weight gradients. With
+--peer-frozen it sets requires_grad_(False) on them first, as curvlab's attacks do.
 """
 import argparse
 import glob
@@ -89,6 +93,7 @@ def main():
     p.add_argument('--cw-iter', type=int, default=100)
     p.add_argument('--cw-steps', type=int, default=9)
     p.add_argument('--norm', default='l2', choices=['l2'])
+    p.add_argument('--peer-frozen', action='store_true', help="the peer's model parameters without requires_grad")
     args = p.parse_args()
     sys.path.insert(0, args.peer)
     import curvlab_attacks as ca
@@ -108,6 +113,10 @@ def main():
         c, data = run_curvlab(args, tmp, k)
         if net is None:
             net = ca.PixelNet(curvlab_checkpoint.load_model(ckpt), data[2], data[3])
+            net.eval()
+            if args.peer_frozen:
+                for q in net.parameters():
+                    q.requires_grad_(False)
         py = run_python(args, ca, net, data)
         for m in ('tr', 'cw'):
             rates[('curvlab', m)].append(c[m])
@@ -116,7 +125,8 @@ def main():
               flush=True)
     med = {key: statistics.median(v) for key, v in rates.items()}
     print(f'\n{args.samples} images, batch {args.batch}, {args.threads} thread(s), {args.repeats} repeats, '
-          f'cw {args.cw_steps} x {args.cw_iter} steps, norm {args.norm}; medians:')
+          f'cw {args.cw_steps} x {args.cw_iter} steps, norm {args.norm}, peer parameters '
+          f'{"frozen" if args.peer_frozen else "requiring grad"}; medians:')
     for m in ('tr', 'cw'):
         print(f'  {m}: curvlab {med[("curvlab", m)]:.2f} img/s, python {med[("python", m)]:.2f} img/s, '
               f'ratio {med[("curvlab", m)] / med[("python", m)]:.2f}x')

@@ -55,6 +55,18 @@ torch::Tensor unit_step(const torch::Tensor& g, AttackNorm norm) {
 
 torch::Tensor clamp_box(const torch::Tensor& x, const InputBox& box) { return x.clamp(box.lo, box.hi); }
 
+FrozenParameters::FrozenParameters(NetImpl& model) : params_(model.parameters()) {
+  required_.reserve(params_.size());
+  for (torch::Tensor& p : params_) {
+    required_.push_back(p.requires_grad());
+    p.requires_grad_(false);
+  }
+}
+
+FrozenParameters::~FrozenParameters() {
+  for (std::size_t i = 0; i < params_.size(); ++i) params_[i].requires_grad_(required_[i]);
+}
+
 std::pair<torch::Tensor, torch::Tensor> logits_and_input_grad(
     NetImpl& model, const torch::Tensor& x, const std::function<torch::Tensor(const torch::Tensor&)>& objective) {
   torch::Tensor xr = x.detach().requires_grad_(true);

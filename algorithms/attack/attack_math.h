@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <utility>
+#include <vector>
 
 #include "algorithms/attack/attack_options.h"
 #include "base/net.h"
@@ -31,6 +32,21 @@ torch::Tensor unit_step(const torch::Tensor& g, AttackNorm norm);
 // s [B] broadcast over x's shape [B, ...].
 torch::Tensor per_image(const torch::Tensor& s, const torch::Tensor& x);
 torch::Tensor clamp_box(const torch::Tensor& x, const InputBox& box);
+
+// For its lifetime the model's parameters do not require gradients (each flag is restored after):
+// an attack needs input gradients only, so backward passes skip the weight-gradient kernels and
+// nothing is accumulated into the parameters' .grad. Every attack holds one; they nest.
+class FrozenParameters {
+ public:
+  explicit FrozenParameters(NetImpl& model);
+  ~FrozenParameters();
+  FrozenParameters(const FrozenParameters&) = delete;
+  FrozenParameters& operator=(const FrozenParameters&) = delete;
+
+ private:
+  std::vector<torch::Tensor> params_;
+  std::vector<bool> required_;
+};
 
 // Logits z [B, K] of x and the input gradient [B, ...] of sum_b objective(z)_b, in one forward and
 // one backward pass (samples are independent: the caller puts the model in eval mode).

@@ -9,6 +9,7 @@ namespace curvlab {
 
 AttackResult carlini_wagner_l2(NetImpl& model, const torch::Tensor& x, const torch::Tensor& y, const InputBox& box,
                                const CwOptions& options) {
+  const FrozenParameters frozen(model);
   CURVLAB_CHECK(options.binary_steps >= 1 && options.max_iter >= 1 && options.lr > 0 && options.initial_const > 0 &&
                     options.confidence >= 0,
                 ConfigError, "cw: binary_steps and max_iter must be >= 1, lr and initial_const > 0, confidence >= 0");

@@ -13,6 +13,7 @@ namespace curvlab {
 
 AttackResult deepfool(NetImpl& model, const torch::Tensor& x, const torch::Tensor& y, AttackNorm norm,
                       const InputBox& box, const DeepFoolOptions& options) {
+  const FrozenParameters frozen(model);
   CURVLAB_CHECK(options.overshoot >= 0, ConfigError,
                 "deepfool: overshoot must be >= 0 (got " + std::to_string(options.overshoot) + ")");
   const std::int64_t b = x.size(0);

@@ -21,6 +21,7 @@ std::pair<torch::Tensor, torch::Tensor> cross_entropy_input_grad(NetImpl& model,
 
 std::vector<torch::Tensor> fgsm(NetImpl& model, const torch::Tensor& x, const torch::Tensor& y,
                                 const std::vector<double>& eps, AttackNorm norm, const InputBox& box) {
+  const FrozenParameters frozen(model);
   const torch::Tensor u = unit_step(cross_entropy_input_grad(model, x, y).first, norm);
   std::vector<torch::Tensor> out;
   out.reserve(eps.size());
@@ -33,6 +34,7 @@ std::vector<torch::Tensor> fgsm(NetImpl& model, const torch::Tensor& x, const to
 
 AttackResult ifgsm(NetImpl& model, const torch::Tensor& x, const torch::Tensor& y, AttackNorm norm,
                    const InputBox& box, const IfgsmOptions& options) {
+  const FrozenParameters frozen(model);
   CURVLAB_CHECK(options.step > 0, ConfigError, "ifgsm: step must be > 0 (got " + std::to_string(options.step) + ")");
   const std::int64_t b = x.size(0);
   torch::Tensor adv = x.detach().clone();
@@ -74,6 +76,7 @@ torch::Tensor project(const torch::Tensor& delta, double eps, AttackNorm norm) {
 torch::Tensor pgd(NetImpl& model, const torch::Tensor& x, const torch::Tensor& y, double eps, AttackNorm norm,
                   const InputBox& box, const PgdOptions& options, std::uint64_t seed,
                   const torch::Tensor& image_index) {
+  const FrozenParameters frozen(model);
   CURVLAB_CHECK(eps > 0, ConfigError, "pgd: eps must be > 0 (got " + std::to_string(eps) + ")");
   CURVLAB_CHECK(options.steps >= 1, ConfigError, "pgd: steps must be >= 1 (got " + std::to_string(options.steps) + ")");
   torch::Tensor adv = x.detach().clone();

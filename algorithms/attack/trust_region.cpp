@@ -37,25 +37,33 @@ AttackResult trust_region_impl(NetImpl& model, const torch::Tensor& x, const tor
                 "tr: radius_min " + std::to_string(r_min) + " is above radius_max " + std::to_string(r_max));
   CURVLAB_CHECK(options.radius > 0 && options.grow > 1 && options.overshoot >= 1 && options.margin >= 0,
                 ConfigError, "tr: radius must be > 0, grow > 1, overshoot >= 1 and margin >= 0");
+  const FrozenParameters frozen(model);
   const std::int64_t b = x.size(0);
   torch::Tensor adv = x.detach().clone();
   torch::Tensor iterations = torch::zeros({b}, torch::kInt64);
   torch::Tensor active = logits(model, x).argmax(1).eq(y);
   torch::Tensor target = choose_targets(model, x, options.top_c, norm, options.target);
   torch::Tensor radius = torch::full({b}, std::min(std::max(options.radius, r_min), r_max), torch::kFloat64);
-  // The logit gap z_y - z_t of each image and its input gradient (of z_t - z_y).
-  auto gap_and_grad = [&](const torch::Tensor& xs, const torch::Tensor& ys, const torch::Tensor& ts) {
-    auto [z, g] = logits_and_input_grad(model, xs, [&](const torch::Tensor& logit) {
-      return logit.gather(1, ts.view({-1, 1})).squeeze(1) - logit.gather(1, ys.view({-1, 1})).squeeze(1);
-    });
-    const torch::Tensor gap =
-        (z.gather(1, ys.view({-1, 1})) - z.gather(1, ts.view({-1, 1}))).squeeze(1).to(torch::kFloat64);
-    return std::make_pair(gap, g);
+  // The logit gap z_y - z_t [n] from logits z, and the input gradient of sum (z_t - z_y).
+  auto gap_of = [](const torch::Tensor& z, const torch::Tensor& ys, const torch::Tensor& ts) {
+    return (z.gather(1, ys.view({-1, 1})) - z.gather(1, ts.view({-1, 1}))).squeeze(1);
   };
-  for (std::int64_t it = 0; it < options.max_iter && active.any().item<bool>(); ++it) {
-    const torch::Tensor idx = active.nonzero().squeeze(1);
-    const torch::Tensor xa = adv.index_select(0, idx), ya = y.index_select(0, idx), ta = target.index_select(0, idx);
-    const auto [gap, g_full] = gap_and_grad(xa, ya, ta);
+  auto grad_of = [](const torch::Tensor& gap, const torch::Tensor& xr) {
+    return torch::autograd::grad({-gap.sum()}, {xr})[0].detach();
+  };
+  // The images still attacked (idx into the batch), their current images, gaps and gradients. Each
+  // iteration's one forward pass at the new images serves its radius update and, for the images
+  // that stay, the next iteration's gradient (one backward): two passes per iteration, not three.
+  torch::Tensor idx = active.nonzero().squeeze(1);
+  torch::Tensor xa = adv.index_select(0, idx), ya = y.index_select(0, idx), ta = target.index_select(0, idx);
+  torch::Tensor gap, g_full;
+  if (idx.numel() > 0) {
+    const torch::Tensor xr = xa.detach().requires_grad_(true);
+    const torch::Tensor gz = gap_of(model.forward(xr), ya, ta);
+    g_full = grad_of(gz, xr);
+    gap = gz.detach().to(torch::kFloat64);
+  }
+  for (std::int64_t it = 0; it < options.max_iter && idx.numel() > 0; ++it) {
     // The feasible steepest direction: components that would leave the box at a pixel on its bound
     // are dropped (else the clamp eats them and the linear distance is too short: on images with a
     // saturated background most of an L2 step, all of some Linf steps). An image with no feasible
@@ -91,16 +99,35 @@ AttackResult trust_region_impl(NetImpl& model, const torch::Tensor& x, const tor
     if (second_order) {
       predicted = predicted + 0.5 * (d * gap_hvp(model, xa, ya, ta, d)).flatten(1).sum(1).to(torch::kFloat64);
     }
-    const torch::Tensor z_new = logits(model, stepped);
-    const torch::Tensor gap_new =
-        (z_new.gather(1, ya.view({-1, 1})) - z_new.gather(1, ta.view({-1, 1}))).squeeze(1).to(torch::kFloat64);
+    const bool last = it + 1 == options.max_iter;
+    const torch::Tensor xr = stepped.detach().requires_grad_(!last);
+    torch::Tensor z_new;
+    torch::Tensor gz;
+    {
+      torch::AutoGradMode grad_mode(!last);
+      z_new = model.forward(xr);
+      gz = gap_of(z_new, ya, ta);
+    }
+    const torch::Tensor gap_new = gz.detach().to(torch::kFloat64);
     const torch::Tensor rho = (gap - gap_new) / predicted.clamp_min(1e-30);
     torch::Tensor r_next = torch::where(rho > options.rho_grow, ra * options.grow,
                                         torch::where(rho < options.rho_shrink, ra / options.grow, ra));
     radius.index_copy_(0, idx, r_next.clamp(r_min, r_max));
     adv.index_copy_(0, idx, stepped);
     iterations.index_add_(0, idx, torch::ones({idx.size(0)}, torch::kInt64));
-    active.index_copy_(0, idx, z_new.argmax(1).eq(ya).logical_and(movable));
+    const torch::Tensor still = z_new.detach().argmax(1).eq(ya).logical_and(movable);
+    active.index_copy_(0, idx, still);
+    if (last) break;
+    const torch::Tensor keep = still.nonzero().squeeze(1);
+    if (keep.numel() == 0) break;
+    // Each image's gradient row depends only on that image: the rows of the kept ones are theirs.
+    const torch::Tensor g_new = grad_of(gz, xr);
+    idx = idx.index_select(0, keep);
+    xa = stepped.index_select(0, keep);
+    ya = ya.index_select(0, keep);
+    ta = ta.index_select(0, keep);
+    gap = gap_new.index_select(0, keep);
+    g_full = g_new.index_select(0, keep);
   }
   return {adv, logits(model, adv).argmax(1).ne(y), iterations, target};
 }

@@ -59,6 +59,11 @@ void read_model(SectionReader& r, JobSpec& spec) {
   ModelOptions& m = spec.model;
   r.choice("name", m.name, model_names());
   r.integer_list("widths", m.widths, Range::at_least(1));
+  m.widths_given = r.has("widths");
+  if (m.widths_given && resnet_blocks_per_stage(m.name) > 0) {
+    const std::string why = resnet_widths_problem(m.widths);
+    if (!why.empty()) throw_config_error(spec.where("model.widths"), "model.widths of " + m.name + ": " + why);
+  }
   r.choice("activation", m.activation, activation_names());
   r.number("kappa", m.kappa, Range::at_least(0));
 }

@@ -18,9 +18,16 @@ const std::vector<std::string>& model_names();
 // Builds the model; parameters are initialised as PyTorch would, from the current torch seed.
 // ConfigError for an unknown name, an input the model cannot take, or kappa < 0.
 Net make_model(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes);
+// n (blocks per stage) for a CIFAR ResNet name ("resnet20" -> 3); 0 when the name is not one.
+std::int64_t resnet_blocks_per_stage(const std::string& name);
+// A ResNet's stage widths: spec.widths when given, else 16, 32, 64.
+std::vector<std::int64_t> resnet_widths(const ModelOptions& spec);
+// What is wrong with stage widths for option A shortcuts ("" when nothing): three widths w, 2w, 4w
+// with w even (each down-sampling pads w/2 zero channels on each side).
+std::string resnet_widths_problem(const std::vector<std::int64_t>& widths);
 // The model as one string NAME:C:H:W:CLASSES[:WIDTHS:ACTIVATION[:KAPPA]] (WIDTHS like 256x128, "-" for
-// none or a model without widths; WIDTHS and ACTIVATION for the mlp and for any model whose activation
-// is not relu; KAPPA for jumprelu),
+// none or a model's default; WIDTHS and ACTIVATION for the mlp, for a ResNet whose stage widths are
+// not 16, 32, 64, and for any model whose activation is not relu; KAPPA for jumprelu),
 // stored in checkpoints (attribute model_spec) so that scripts/python/curvlab_checkpoint.py can
 // rebuild the PyTorch twin without knowing the job file's defaults.
 std::string model_spec_string(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape,

@@ -33,11 +33,28 @@ Net make_model(const ModelOptions& spec, const std::vector<std::int64_t>& sample
   if (name == "lenet_like") return std::make_shared<LeNetLikeImpl>(sample_shape, num_classes, act);
   if (name == "convnet") return std::make_shared<ConvNetImpl>(sample_shape, num_classes, act);
   if (const std::int64_t n = resnet_blocks_per_stage(name)) {
-    return std::make_shared<ResNetImpl>(n, sample_shape, num_classes, act);
+    const std::vector<std::int64_t> widths = resnet_widths(spec);
+    const std::string why = resnet_widths_problem(widths);
+    CURVLAB_CHECK(why.empty(), ConfigError, "model.widths of " + name + ": " + why);
+    return std::make_shared<ResNetImpl>(n, sample_shape, num_classes, act, widths);
   }
   std::string list;
   for (const auto& m : model_names()) list += (list.empty() ? "" : ", ") + m;
   CURVLAB_THROW(ConfigError, "unknown model.name \"" + name + "\"; allowed: " + list);
+}
+
+std::vector<std::int64_t> resnet_widths(const ModelOptions& spec) {
+  return spec.widths_given && !spec.widths.empty() ? spec.widths : std::vector<std::int64_t>{16, 32, 64};
+}
+
+std::string resnet_widths_problem(const std::vector<std::int64_t>& w) {
+  if (w.size() != 3) return "a ResNet takes 3 stage widths, like [4, 8, 16] (got " + std::to_string(w.size()) + ")";
+  if (w[0] < 2 || w[0] % 2 != 0 || w[1] != 2 * w[0] || w[2] != 2 * w[1]) {
+    return "the stage widths must be w, 2w, 4w with w even (option A shortcuts pad w/2 zero channels on each "
+           "side), like [4, 8, 16] or [16, 32, 64]; got [" + std::to_string(w[0]) + ", " + std::to_string(w[1]) +
+           ", " + std::to_string(w[2]) + "]";
+  }
+  return "";
 }
 
 std::string model_spec_string(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape,
@@ -47,10 +64,14 @@ std::string model_spec_string(const ModelOptions& spec, const std::vector<std::i
   s += ":" + std::to_string(num_classes);
   // The MLP always names its widths and activation; the other models only when the activation is
   // not relu (so that the specs of relu models, and the checkpoints holding them, stay as they were).
-  if (spec.name == "mlp" || spec.activation != Activation::kRelu) {
+  const bool resnet = resnet_blocks_per_stage(spec.name) > 0;
+  const bool narrow = resnet && resnet_widths(spec) != std::vector<std::int64_t>{16, 32, 64};
+  if (spec.name == "mlp" || narrow || spec.activation != Activation::kRelu) {
     std::string widths;
-    if (spec.name == "mlp") {
-      for (std::int64_t w : spec.widths) widths += (widths.empty() ? "" : "x") + std::to_string(w);
+    if (spec.name == "mlp" || narrow) {
+      for (std::int64_t w : resnet ? resnet_widths(spec) : spec.widths) {
+        widths += (widths.empty() ? "" : "x") + std::to_string(w);
+      }
     }
     s += ":" + (widths.empty() ? std::string("-") : widths) + ":" + activation_names().name(spec.activation);
     if (spec.activation == Activation::kJumpRelu) {

@@ -40,7 +40,9 @@ BasicBlockImpl::BasicBlockImpl(std::int64_t in_planes, std::int64_t planes, std:
   }
 }
 
-torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
+torch::Tensor BasicBlockImpl::forward(torch::Tensor x) { return forward_scaled(x, 1.0, 1.0); }
+
+torch::Tensor BasicBlockImpl::forward_scaled(const torch::Tensor& x, double alpha, double beta) {
   auto out = act_(bn1_->forward(conv1_->forward(x)), is_training());  // [B, planes, H', W']
   out = bn2_->forward(conv2_->forward(out));
   torch::Tensor shortcut = x;
@@ -49,21 +51,29 @@ torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
     auto sub = x.slice(2, 0, x.size(2), stride_).slice(3, 0, x.size(3), stride_);
     shortcut = torch::constant_pad_nd(sub, {0, 0, 0, 0, pad_channels_, pad_channels_}, 0);
   }
+  // Unscaled, exactly the sum of PyTorch's block (no multiplications by 1).
+  if (alpha != 1.0) shortcut = shortcut * alpha;
+  if (beta != 1.0) out = out * beta;
   return act_(out + shortcut, is_training());
 }
 
 ResNetImpl::ResNetImpl(std::int64_t n, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes,
-                       ActivationFn act)
-    : act_(act) {
+                       ActivationFn act, const std::vector<std::int64_t>& widths)
+    : act_(act), blocks_per_stage_(n) {
   CURVLAB_CHECK(n >= 1, ConfigError, "a ResNet needs at least one block per stage");
+  const std::string why = resnet_widths_problem(widths);
+  CURVLAB_CHECK(why.empty(), ConfigError, "ResNet: " + why);
   const std::int64_t c = sample_shape.at(0);
-  conv1_ = register_module("conv1", conv3x3(c, 16, 1));
-  bn1_ = register_module("bn1", SyncableBatchNorm2d(16));
-  std::int64_t in_planes = 16;
-  layer1_ = register_module("layer1", make_stage(&in_planes, 16, n, 1, act));
-  layer2_ = register_module("layer2", make_stage(&in_planes, 32, n, 2, act));
-  layer3_ = register_module("layer3", make_stage(&in_planes, 64, n, 2, act));
-  linear_ = register_module("linear", CaptureLinear(64, num_classes));
+  conv1_ = register_module("conv1", conv3x3(c, widths[0], 1));
+  bn1_ = register_module("bn1", SyncableBatchNorm2d(widths[0]));
+  std::int64_t in_planes = widths[0];
+  layer1_ = register_module("layer1", make_stage(&in_planes, widths[0], n, 1, act));
+  layer2_ = register_module("layer2", make_stage(&in_planes, widths[1], n, 2, act));
+  layer3_ = register_module("layer3", make_stage(&in_planes, widths[2], n, 2, act));
+  linear_ = register_module("linear", CaptureLinear(widths[2], num_classes));
+  for (const auto& stage : {layer1_, layer2_, layer3_}) {
+    for (std::size_t i = 0; i < stage->size(); ++i) units_.push_back(BasicBlock(stage->ptr<BasicBlockImpl>(i)));
+  }
 
   // akamaster's _weights_init: kaiming_normal_ (fan_in, gain sqrt(2)) on every Conv2d and Linear weight.
   torch::NoGradGuard no_grad;
@@ -73,12 +83,35 @@ ResNetImpl::ResNetImpl(std::int64_t n, const std::vector<std::int64_t>& sample_s
 }
 
 torch::Tensor ResNetImpl::forward(torch::Tensor x) {
-  x = act_(bn1_->forward(conv1_->forward(x)), is_training());  // [B, 16, H, W]
-  x = layer1_->forward(x);                             // [B, 16, H, W]
-  x = layer2_->forward(x);                             // [B, 32, H/2, W/2]
-  x = layer3_->forward(x);                             // [B, 64, H/4, W/4]
-  x = x.mean({2, 3});                                  // [B, 64]
-  return linear_->forward(x);                          // [B, classes]
+  x = act_(bn1_->forward(conv1_->forward(x)), is_training());  // [B, w1, H, W]
+  x = layer1_->forward(x);                             // [B, w1, H, W]
+  x = layer2_->forward(x);                             // [B, w2, H/2, W/2]
+  x = layer3_->forward(x);                             // [B, w3, H/4, W/4]
+  return head(x);
+}
+
+torch::Tensor ResNetImpl::head(const torch::Tensor& features) {
+  return linear_->forward(features.mean({2, 3}));  // [B, w3] -> [B, classes]
+}
+
+std::string ResNetImpl::unit_name(std::int64_t k) const {
+  CURVLAB_CHECK(k >= 0 && k < num_units(), ConfigError,
+                "ResNet: no residual unit " + std::to_string(k) + " (it has " + std::to_string(num_units()) + ")");
+  return "layer" + std::to_string(k / blocks_per_stage_ + 1) + "." + std::to_string(k % blocks_per_stage_);
+}
+
+BasicBlock& ResNetImpl::unit(std::int64_t k) {
+  CURVLAB_CHECK(k >= 0 && k < num_units(), ConfigError,
+                "ResNet: no residual unit " + std::to_string(k) + " (it has " + std::to_string(num_units()) + ")");
+  return units_[static_cast<std::size_t>(k)];
+}
+
+torch::Tensor ResNetImpl::features(const torch::Tensor& x, std::int64_t k) {
+  CURVLAB_CHECK(k >= 0 && k <= num_units(), ConfigError,
+                "ResNet: features before unit " + std::to_string(k) + " of " + std::to_string(num_units()));
+  torch::Tensor h = act_(bn1_->forward(conv1_->forward(x)), is_training());
+  for (std::int64_t i = 0; i < k; ++i) h = units_[static_cast<std::size_t>(i)]->forward(h);
+  return h;
 }
 
 std::int64_t resnet_blocks_per_stage(const std::string& name) {

@@ -1,7 +1,8 @@
 // The CIFAR ResNets of He et al. 2016 (section 4.2): depth 6n + 2 (resnet20/32/44/56/110 have
-// n = 3/5/7/9/18). conv1 (C -> 16, 3x3) + bn1 + act, three stages layer1..3 of n basic blocks
-// with 16/32/64 channels (the first block of layer2 and layer3 has stride 2), global average
-// pooling, linear (64 -> classes). Shortcuts are option A: identity, or, where the shape changes,
+// n = 3/5/7/9/18). conv1 (C -> w1, 3x3) + bn1 + act, three stages layer1..3 of n basic blocks
+// with w1/w2/w3 channels (16/32/64 unless model.widths; the first block of layer2 and layer3 has
+// stride 2), global average pooling, linear (w3 -> classes). The residual units are reachable one
+// by one (the Jacobian analysis linearises each), with the skip and the residual branch scaled. Shortcuts are option A: identity, or, where the shape changes,
 // the parameter-free x[:, :, ::2, ::2] zero-padded with planes/4 channels on each side.
 // act is [model] activation (relu by default; activation.h), also after each block's sum.
 // Attribute names and init follow akamaster/pytorch_resnet_cifar10 (kaiming_normal_ conv and
@@ -11,6 +12,7 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 
+#include <string>
 #include <vector>
 
 #include "engine/models/batchnorm.h"
@@ -26,6 +28,10 @@ class BasicBlockImpl : public torch::nn::Module {
   BasicBlockImpl(std::int64_t in_planes, std::int64_t planes, std::int64_t stride, ActivationFn act = {});
   // x [B, in_planes, H, W] -> [B, planes, ceil(H/stride), ceil(W/stride)]
   torch::Tensor forward(torch::Tensor x);
+  // act(alpha * shortcut(x) + beta * F(x)), F the residual branch bn2(conv2(act(bn1(conv1(x))))):
+  // alpha scales the skip connection, beta the branch (the same as scaling bn2's weight and bias).
+  // forward(x) = forward_scaled(x, 1, 1) exactly.
+  torch::Tensor forward_scaled(const torch::Tensor& x, double alpha, double beta);
 
  private:
   CaptureConv2d conv1_{nullptr}, conv2_{nullptr};
@@ -38,11 +44,22 @@ TORCH_MODULE(BasicBlock);
 
 class ResNetImpl : public NetImpl {
  public:
-  // blocks_per_stage = n; sample_shape: C, H, W.
+  // blocks_per_stage = n; sample_shape: C, H, W; widths: the three stage widths w, 2w, 4w.
   ResNetImpl(std::int64_t blocks_per_stage, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes,
-             ActivationFn act = {});
+             ActivationFn act = {}, const std::vector<std::int64_t>& widths = {16, 32, 64});
   // x [B, C, H, W] -> logits [B, classes]
   torch::Tensor forward(torch::Tensor x) override;
+
+  // The residual units in order: 3n basic blocks, unit k = stage k / n, block k % n.
+  std::int64_t num_units() const { return static_cast<std::int64_t>(units_.size()); }
+  std::int64_t blocks_per_stage() const { return blocks_per_stage_; }
+  std::string unit_name(std::int64_t k) const;  // "layer2.0", the block's parameter prefix
+  BasicBlock& unit(std::int64_t k);
+  // The input of unit k for images x (the stem's output for k = 0; k = num_units(): the last unit's
+  // output, the features before pooling).
+  torch::Tensor features(const torch::Tensor& x, std::int64_t k);
+  // Logits from the last unit's output [B, w3, H', W'] (pooling and linear).
+  torch::Tensor head(const torch::Tensor& features);
 
  private:
   CaptureConv2d conv1_{nullptr};
@@ -50,9 +67,8 @@ class ResNetImpl : public NetImpl {
   torch::nn::Sequential layer1_{nullptr}, layer2_{nullptr}, layer3_{nullptr};
   CaptureLinear linear_{nullptr};
   ActivationFn act_;
+  std::int64_t blocks_per_stage_ = 0;
+  std::vector<BasicBlock> units_;
 };
-
-// n for a resnet name ("resnet20" -> 3); 0 when the name is not a CIFAR ResNet.
-std::int64_t resnet_blocks_per_stage(const std::string& name);
 
 }  // namespace curvlab

@@ -10,8 +10,8 @@ Command line (used by tests/engine/models/python_twin.h (used by each model test
   curvlab_models.py --logits DIR
       for every DIR/<case>/manifest.txt written by the C++ test: builds the model, loads the
       tensors, runs the input in eval mode and writes DIR/<case>/logits_py.bin (float32).
-SPEC is NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA]]] with WIDTHS like 256x128 ("-" for none,
-and for models without widths), e.g. resnet20:3:32:32:10, mlp:1:28:28:10:64x32:tanh or
+SPEC is NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA]]] with WIDTHS like 256x128 (an MLP's hidden
+widths, or a ResNet's three stage widths like 4x8x16; "-" for none, or a model's default), e.g. resnet20:3:32:32:10, mlp:1:28:28:10:64x32:tanh or
 lenet_like:1:28:28:10:-:jumprelu:0.5 (curvlab::model_spec_string writes the same).
 """
 import os
@@ -175,16 +175,17 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, blocks_per_stage, sample_shape, num_classes, act=None):
+    def __init__(self, blocks_per_stage, sample_shape, num_classes, act=None, widths=(16, 32, 64)):
         super().__init__()
         self.act = act or Activation()
-        self.in_planes = 16
-        self.conv1 = nn.Conv2d(sample_shape[0], 16, kernel_size=3, stride=1, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        self.layer1 = self._make_layer(16, blocks_per_stage, 1)
-        self.layer2 = self._make_layer(32, blocks_per_stage, 2)
-        self.layer3 = self._make_layer(64, blocks_per_stage, 2)
-        self.linear = nn.Linear(64, num_classes)
+        w1, w2, w3 = widths
+        self.in_planes = w1
+        self.conv1 = nn.Conv2d(sample_shape[0], w1, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(w1)
+        self.layer1 = self._make_layer(w1, blocks_per_stage, 1)
+        self.layer2 = self._make_layer(w2, blocks_per_stage, 2)
+        self.layer3 = self._make_layer(w3, blocks_per_stage, 2)
+        self.linear = nn.Linear(w3, num_classes)
         self.apply(_weights_init)
 
     def _make_layer(self, planes, blocks, stride):
@@ -214,7 +215,7 @@ def build(name, sample_shape, num_classes, widths=None, activation='relu', kappa
     if name == 'convnet':
         return ConvNet((c, h, w), num_classes, act)
     if name in RESNET_BLOCKS:
-        return ResNet(RESNET_BLOCKS[name], (c, h, w), num_classes, act)
+        return ResNet(RESNET_BLOCKS[name], (c, h, w), num_classes, act, widths or (16, 32, 64))
     raise ValueError(f'unknown model {name!r}; allowed: {", ".join(MODEL_NAMES)}')
 
 
@@ -227,7 +228,7 @@ def build_from_spec(spec):
         widths = [] if parts[5] == '-' else [int(v) for v in parts[5].split('x')]
     activation = parts[6] if len(parts) > 6 else 'relu'
     kappa = float(parts[7]) if len(parts) > 7 else 0.0
-    return build(name, (c, h, w), k, widths if name == 'mlp' else None, activation, kappa)
+    return build(name, (c, h, w), k, widths if name == 'mlp' or name in RESNET_BLOCKS else None, activation, kappa)
 
 
 def dump_names(specs):

@@ -42,6 +42,7 @@ inline Case parse(const std::string& spec) {
     c.model.widths.clear();
     std::stringstream ws(f[5] == "-" ? "" : f[5]);
     for (std::string w; std::getline(ws, w, 'x');) c.model.widths.push_back(std::stoll(w));
+    c.model.widths_given = f[5] != "-";
   }
   if (f.size() > 6) c.model.activation = *activation_names().find(f[6]);
   if (f.size() > 7) c.model.kappa = std::stod(f[7]);

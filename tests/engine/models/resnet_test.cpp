@@ -1,6 +1,7 @@
 // The CIFAR ResNets (engine/models/resnet.cpp): depth per name, the option A shortcut of a basic
 // block against x[:, :, ::2, ::2] zero-padded by planes/4 channels per side (exact), parameter counts
-// against He et al.'s table, the kaiming_normal_ init (statistical: 5% on the standard deviation,
+// against He et al.'s table, narrow stage widths, the residual units one by one with skip and
+// branch scaling, the kaiming_normal_ init (statistical: 5% on the standard deviation,
 // 5 sigma on the mean), and the PyTorch twins (names and shapes of resnet20..110; logits of resnet20
 // with batch-norm statistics; python_twin.h, tolerance 1e-5).
 #include "engine/models/resnet.h"
@@ -100,17 +101,83 @@ TEST(ResNet, InitIsKaimingNormal) {
 
 }
 
+// Narrow stage widths (model.widths): conv1 C -> w1, stages w1/w2/w3, linear w3 -> classes.
+TEST(ResNet, StageWidthsFromModelWidths) {
+  ModelOptions o = named("resnet20");
+  o.widths = {4, 8, 16};
+  o.widths_given = true;
+  auto m = make_model(o, {1, 28, 28}, 10);
+  auto p = m->named_parameters();
+  EXPECT_EQ(p["conv1.weight"].sizes(), (std::vector<std::int64_t>{4, 1, 3, 3}));
+  EXPECT_EQ(p["layer2.0.conv1.weight"].sizes(), (std::vector<std::int64_t>{8, 4, 3, 3}));
+  EXPECT_EQ(p["layer3.2.conv2.weight"].sizes(), (std::vector<std::int64_t>{16, 16, 3, 3}));
+  EXPECT_EQ(p["linear.weight"].sizes(), (std::vector<std::int64_t>{10, 16}));
+  // The stem (3x3 conv, batch norm), 9 blocks (two 3x3 convs, two batch norms each), the linear.
+  std::int64_t want = 4 * 1 * 9 + 2 * 4;
+  for (const auto& [in, out] : std::vector<std::pair<int, int>>{{4, 4}, {4, 4}, {4, 4}, {4, 8}, {8, 8}, {8, 8},
+                                                                 {8, 16}, {16, 16}, {16, 16}}) {
+    want += out * in * 9 + out * out * 9 + 4 * out;
+  }
+  want += 16 * 10 + 10;
+  EXPECT_EQ(count_params(*m), want);
+  EXPECT_EQ(model_spec_string(o, {1, 28, 28}, 10), "resnet20:1:28:28:10:4x8x16:relu");
+  o.widths = {16, 32, 64};  // the default written out: the spec stays the short one
+  EXPECT_EQ(model_spec_string(o, {1, 28, 28}, 10), "resnet20:1:28:28:10");
+  for (const std::vector<std::int64_t>& bad : std::vector<std::vector<std::int64_t>>{{4, 8, 15}, {3, 6, 12}, {4, 8}}) {
+    o.widths = bad;
+    EXPECT_THROW(make_model(o, {1, 28, 28}, 10), ConfigError);
+    EXPECT_FALSE(resnet_widths_problem(bad).empty());
+  }
+}
+
+// The residual units one by one: names, the chain of units equals forward, and the scaled unit
+// act(alpha shortcut(x) + beta F(x)) against identities that hold for relu (positive homogeneity;
+// beta = 0 leaves relu(shortcut)).
+TEST(ResNet, ResidualUnitsAndTheirScaling) {
+  torch::manual_seed(14);
+  ModelOptions o = named("resnet20");
+  o.widths = {4, 8, 16};
+  o.widths_given = true;
+  auto model = std::dynamic_pointer_cast<ResNetImpl>(make_model(o, {1, 12, 12}, 5));
+  ASSERT_TRUE(model);
+  model->eval();
+  ASSERT_EQ(model->num_units(), 9);
+  EXPECT_EQ(model->unit_name(0), "layer1.0");
+  EXPECT_EQ(model->unit_name(3), "layer2.0");
+  EXPECT_EQ(model->unit_name(8), "layer3.2");
+  EXPECT_THROW(model->unit_name(9), ConfigError);
+  const torch::Tensor x = torch::randn({3, 1, 12, 12});
+  EXPECT_TRUE(torch::equal(model->head(model->features(x, 9)), model->forward(x)));
+  for (std::int64_t k : {0, 3, 8}) {
+    const torch::Tensor h = model->features(x, k);
+    BasicBlock& unit = model->unit(k);
+    EXPECT_TRUE(torch::equal(unit->forward_scaled(h, 1.0, 1.0), model->features(x, k + 1)));
+    EXPECT_TRUE(torch::allclose(unit->forward_scaled(h, 0.5, 0.5), 0.5 * unit->forward(h), 1e-5, 1e-6));
+    EXPECT_TRUE(torch::allclose(unit->forward_scaled(h, 0.0, 2.0), 2.0 * unit->forward_scaled(h, 0.0, 1.0), 1e-5, 1e-6));
+    const torch::Tensor skip_only = unit->forward_scaled(h, 1.0, 0.0);
+    if (k == 3) {  // down-sampling: relu of x[:, :, ::2, ::2] padded by 2 zero channels per side
+      const torch::Tensor sub = h.slice(2, 0, 12, 2).slice(3, 0, 12, 2);
+      EXPECT_TRUE(torch::equal(skip_only, torch::relu(torch::constant_pad_nd(sub, {0, 0, 0, 0, 2, 2}, 0))));
+    } else {
+      EXPECT_TRUE(torch::equal(skip_only, torch::relu(h)));
+    }
+  }
+}
+
 TEST(ResNet, NamesAndShapesMatchThePythonTwin) {
   std::vector<std::string> specs;
   for (const char* name : {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110"}) {
     specs.push_back(std::string(name) + ":1:28:28:10");
     specs.push_back(std::string(name) + ":3:32:32:10");
   }
+  specs.push_back("resnet20:1:28:28:10:4x8x16:relu");
+  specs.push_back("resnet32:3:32:32:10:8x16x32:tanh");
   python_twin::check_names_and_shapes(specs);
 }
 
 TEST(ResNet, LogitsMatchThePythonTwin) {
-  python_twin::check_logits({"resnet20:3:32:32:10", "resnet20:1:28:28:10"}, {106, 107});
+  python_twin::check_logits({"resnet20:3:32:32:10", "resnet20:1:28:28:10", "resnet20:1:28:28:10:4x8x16:relu"},
+                            {106, 107, 114});
 }
 
 }  // namespace

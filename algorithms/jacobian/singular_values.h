@@ -18,6 +18,7 @@ struct SingularValueOptions {
   std::int64_t max_iter = 200; // Lanczos steps (Gram products) per image at most
   double tol = 1e-6;           // converged when each wanted Ritz residual <= tol * the largest Ritz value
   std::uint64_t seed = 0;      // start vectors: derive_seed(seed, "jacobian_lanczos", image_index)
+  bool vectors = false;        // also the top_k right singular vectors (input side)
 };
 
 // Per image b of a batch of B.
@@ -29,6 +30,9 @@ struct LanczosSingularValues {
                                   //   reorthogonalisation: |beta_m s_mi|)
   torch::Tensor steps;            // int64 [B]: Lanczos steps taken (each one Gram product)
   torch::Tensor converged;        // bool [B]: every wanted value within tol, or the Krylov space exhausted
+  torch::Tensor top_vectors;      // with options.vectors: float64 [B, top_k, in_dim], unit right singular
+                                  //   vectors of the top values (Ritz vectors of J^T J, or J^T u / sigma
+                                  //   for the Ritz vectors u of J J^T); undefined otherwise
 };
 
 // Lanczos with full reorthogonalisation (twice) on G_b = J_b^T J_b when in_dim <= out_dim, else

@@ -83,11 +83,21 @@ ResNetImpl::ResNetImpl(std::int64_t n, const std::vector<std::int64_t>& sample_s
 }
 
 torch::Tensor ResNetImpl::forward(torch::Tensor x) {
-  x = act_(bn1_->forward(conv1_->forward(x)), is_training());  // [B, w1, H, W]
-  x = layer1_->forward(x);                             // [B, w1, H, W]
-  x = layer2_->forward(x);                             // [B, w2, H/2, W/2]
-  x = layer3_->forward(x);                             // [B, w3, H/4, W/4]
+  if (alpha_ != 1.0 || beta_ != 1.0) return head(features(x, num_units()));
+  x = stem(x);               // [B, w1, H, W]
+  x = layer1_->forward(x);   // [B, w1, H, W]
+  x = layer2_->forward(x);   // [B, w2, H/2, W/2]
+  x = layer3_->forward(x);   // [B, w3, H/4, W/4]
   return head(x);
+}
+
+torch::Tensor ResNetImpl::stem(const torch::Tensor& x) {
+  return act_(bn1_->forward(conv1_->forward(x)), is_training());
+}
+
+void ResNetImpl::set_scaling(double alpha, double beta) {
+  alpha_ = alpha;
+  beta_ = beta;
 }
 
 torch::Tensor ResNetImpl::head(const torch::Tensor& features) {
@@ -109,8 +119,8 @@ BasicBlock& ResNetImpl::unit(std::int64_t k) {
 torch::Tensor ResNetImpl::features(const torch::Tensor& x, std::int64_t k) {
   CURVLAB_CHECK(k >= 0 && k <= num_units(), ConfigError,
                 "ResNet: features before unit " + std::to_string(k) + " of " + std::to_string(num_units()));
-  torch::Tensor h = act_(bn1_->forward(conv1_->forward(x)), is_training());
-  for (std::int64_t i = 0; i < k; ++i) h = units_[static_cast<std::size_t>(i)]->forward(h);
+  torch::Tensor h = stem(x);
+  for (std::int64_t i = 0; i < k; ++i) h = units_[static_cast<std::size_t>(i)]->forward_scaled(h, alpha_, beta_);
   return h;
 }
 

@@ -60,6 +60,16 @@ class ResNetImpl : public NetImpl {
   torch::Tensor features(const torch::Tensor& x, std::int64_t k);
   // Logits from the last unit's output [B, w3, H', W'] (pooling and linear).
   torch::Tensor head(const torch::Tensor& features);
+  // x [B, C, H, W] -> the input of unit 0 [B, w1, H, W]: act(bn1(conv1(x))).
+  torch::Tensor stem(const torch::Tensor& x);
+  // Every unit computes forward_scaled(x, alpha, beta) in forward() and features() from now on
+  // (the Jacobian analysis rescales a trained network without retraining); (1, 1) is the network
+  // as trained, bitwise.
+  void set_scaling(double alpha, double beta);
+  double alpha() const { return alpha_; }
+  double beta() const { return beta_; }
+  // Unit k's stride (1, or 2 for the first unit of layer2 and layer3).
+  std::int64_t unit_stride(std::int64_t k) const { return k > 0 && k % blocks_per_stage_ == 0 ? 2 : 1; }
 
  private:
   CaptureConv2d conv1_{nullptr};
@@ -69,6 +79,7 @@ class ResNetImpl : public NetImpl {
   ActivationFn act_;
   std::int64_t blocks_per_stage_ = 0;
   std::vector<BasicBlock> units_;
+  double alpha_ = 1.0, beta_ = 1.0;
 };
 
 }  // namespace curvlab

@@ -73,6 +73,29 @@ TEST(JacobianSingularValues, RectangularMapsUseTheSmallerGram) {
   }
 }
 
+// The top right singular vectors (options.vectors) against the dense SVD's, up to sign (|cos| within
+// 1e-8 of 1), from both Gram sides: J^T J (in <= out) and J J^T (in > out, v = J^T u / sigma).
+TEST(JacobianSingularValues, TopRightSingularVectorsMatchTheDenseSvd) {
+  torch::manual_seed(6);
+  for (const auto& [out, in] : std::vector<std::pair<std::int64_t, std::int64_t>>{{5, 9}, {9, 5}}) {
+    const torch::Tensor w = torch::randn({out, in}, torch::kFloat64);
+    const ImageMap f = [&](const torch::Tensor& x) { return torch::tanh(x.matmul(w.t())); };
+    const torch::Tensor x = torch::randn({2, in}, torch::kFloat64);
+    const torch::Tensor dense = dense_jacobian(f, x);  // [2, out, in]
+    const auto [u, s, vh] = torch::linalg::svd(dense, false, c10::nullopt);
+    JacobianAt jac(f, x);
+    SingularValueOptions o;
+    o.top_k = 2;
+    o.bottom_k = 1;
+    o.tol = 1e-12;
+    o.vectors = true;
+    const LanczosSingularValues r = lanczos_singular_values(jac, torch::arange(2), o);
+    ASSERT_EQ(r.top_vectors.sizes(), (std::vector<std::int64_t>{2, 2, in}));
+    const torch::Tensor cos = (r.top_vectors * vh.slice(1, 0, 2)).sum(2).abs();  // [2, 2]
+    EXPECT_LE((cos - 1).abs().max().item<double>(), 1e-8) << out << "x" << in << ": " << cos;
+  }
+}
+
 TEST(JacobianSingularValues, AScaledIdentityGivesTheScaleRepeated) {
   // J = 0.7 I: the Krylov space of any start vector is one-dimensional; restarts find the value again.
   const ImageMap f = [](const torch::Tensor& x) { return 0.7 * x; };

@@ -164,6 +164,34 @@ TEST(ResNet, ResidualUnitsAndTheirScaling) {
   }
 }
 
+// set_scaling makes forward() and features() use every unit's forward_scaled; (1, 1) is the network
+// as trained, bitwise; stem() is features(x, 0); unit strides.
+TEST(ResNet, WholeNetworkScaling) {
+  torch::manual_seed(15);
+  ModelOptions o = named("resnet20");
+  o.widths = {4, 8, 16};
+  o.widths_given = true;
+  auto model = std::dynamic_pointer_cast<ResNetImpl>(make_model(o, {1, 8, 8}, 3));
+  ASSERT_TRUE(model);
+  model->eval();
+  const torch::Tensor x = torch::randn({2, 1, 8, 8});
+  const torch::Tensor trained = model->forward(x);
+  EXPECT_TRUE(torch::equal(model->stem(x), model->features(x, 0)));
+  model->set_scaling(0.5, 2.0);
+  EXPECT_EQ(model->alpha(), 0.5);
+  EXPECT_EQ(model->beta(), 2.0);
+  torch::Tensor h = model->stem(x);
+  for (std::int64_t k = 0; k < model->num_units(); ++k) h = model->unit(k)->forward_scaled(h, 0.5, 2.0);
+  EXPECT_TRUE(torch::equal(model->features(x, model->num_units()), h));
+  EXPECT_TRUE(torch::equal(model->forward(x), model->head(h)));
+  EXPECT_FALSE(torch::allclose(model->forward(x), trained));
+  model->set_scaling(1.0, 1.0);
+  EXPECT_TRUE(torch::equal(model->forward(x), trained));
+  std::vector<std::int64_t> strides;
+  for (std::int64_t k = 0; k < model->num_units(); ++k) strides.push_back(model->unit_stride(k));
+  EXPECT_EQ(strides, (std::vector<std::int64_t>{1, 1, 1, 2, 1, 1, 2, 1, 1}));
+}
+
 TEST(ResNet, NamesAndShapesMatchThePythonTwin) {
   std::vector<std::string> specs;
   for (const char* name : {"resnet20", "resnet32", "resnet44", "resnet56", "resnet110"}) {

@@ -6,7 +6,8 @@
 namespace curvlab {
 
 const std::vector<JobKind>& job_kinds() {
-  static const std::vector<JobKind> kinds = {train_job_kind(), hessian_job_kind(), attack_job_kind()};
+  static const std::vector<JobKind> kinds = {train_job_kind(), hessian_job_kind(), attack_job_kind(),
+                                               jacobian_job_kind()};
   return kinds;
 }
 

@@ -53,5 +53,6 @@ int run_job(const JobSpec& spec, const RunOptions& options);
 JobKind train_job_kind();    // jobs/train/
 JobKind hessian_job_kind();  // jobs/hessian/
 JobKind attack_job_kind();   // jobs/attack/
+JobKind jacobian_job_kind(); // jobs/jacobian/
 
 }  // namespace curvlab

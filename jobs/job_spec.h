@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "algorithms/attack/attack_options.h"
+#include "algorithms/jacobian/jacobian_options.h"
 #include "algorithms/hessian/hessian_options.h"
 #include "algorithms/kfac/kfac_options.h"
 #include "algorithms/large_batch/batch_schedule.h"
@@ -120,6 +121,7 @@ struct JobSpec {
   HessianOptions hessian;
   QuantOptions quant;
   AttackStudyOptions attack;
+  JacobianStudyOptions jacobian;
   ClusterOptions cluster;
   SweepSpec sweep;
 

@@ -27,9 +27,11 @@ int validate(const curvlab::CliOptions& cli) {
   curvlab::JobSpec spec = curvlab::load_job_file(cli.file, cli.overrides);
   curvlab::check_job_resources(spec);
   if (spec.sweep.present) return curvlab::print_sweep_expansion(spec, cli.overrides);
-  if (spec.job.kind == "attack" || spec.job.kind == "hessian") {
+  if (spec.job.kind == "attack" || spec.job.kind == "hessian" || spec.job.kind == "jacobian") {
     // These kinds rebuild the model and its data set from the checkpoint's own job text at run time.
-    const std::string& checkpoint = spec.job.kind == "attack" ? spec.attack.checkpoint : spec.hessian.checkpoint;
+    const std::string& checkpoint = spec.job.kind == "attack"     ? spec.attack.checkpoint
+                                    : spec.job.kind == "jacobian" ? spec.jacobian.checkpoint
+                                                                  : spec.hessian.checkpoint;
     std::printf("%s: ok (kind %s on checkpoint %s: model and data set from its job, output %s)\n", cli.file.c_str(),
                 spec.job.kind.c_str(), checkpoint.c_str(), spec.job.output_dir.c_str());
     return 0;

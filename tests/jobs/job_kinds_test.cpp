@@ -17,8 +17,8 @@ namespace curvlab {
 namespace {
 
 TEST(JobKinds, RegisteredKindsAndTheirSections) {
-  ASSERT_EQ(job_kinds().size(), 3u);
-  EXPECT_EQ(job_kind_names(), (std::vector<std::string>{"train", "hessian", "attack"}));
+  ASSERT_EQ(job_kinds().size(), 4u);
+  EXPECT_EQ(job_kind_names(), (std::vector<std::string>{"train", "hessian", "attack", "jacobian"}));
   const auto sections = [](const JobKind& k) {
     std::vector<std::string> names;
     for (const auto& s : k.sections) names.emplace_back(s.name);
@@ -27,6 +27,7 @@ TEST(JobKinds, RegisteredKindsAndTheirSections) {
   EXPECT_EQ(sections(job_kinds()[0]), (std::vector<std::string>{"train", "kfac"}));
   EXPECT_EQ(sections(job_kinds()[1]), (std::vector<std::string>{"hessian", "quant"}));
   EXPECT_EQ(sections(job_kinds()[2]), (std::vector<std::string>{"attack"}));
+  EXPECT_EQ(sections(job_kinds()[3]), (std::vector<std::string>{"jacobian"}));
   for (const JobKind& k : job_kinds()) {
     EXPECT_NE(k.check, nullptr) << k.name;
     EXPECT_NE(k.run, nullptr) << k.name;

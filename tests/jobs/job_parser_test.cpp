@@ -219,6 +219,36 @@ radius_max = 0.02
 grow = 1.3
 rho_grow = 0.8
 rho_shrink = 0.4
+[jacobian]
+checkpoint = "runs/r"
+split = "train"
+samples = 8
+batch_size = 4
+maps = ["features"]
+lanczos = true
+top_k = 3
+bottom_k = 2
+lanczos_max_iter = 40
+lanczos_tol = 1e-5
+dense = "never"
+dense_max_dim = 99
+taus = [0.2]
+alphas = [0.5]
+betas = [2.0]
+plots = false
+[jacobian.perturbation]
+enabled = true
+sizes = [0.3]
+directions = ["deepfool"]
+projection_k = 2
+[jacobian.tr]
+max_iter = 30
+overshoot = 1.1
+top_c = 3
+[jacobian.deepfool]
+max_iter = 7
+overshoot = 0.04
+top_c = 5
 [sweep]
 target_metric = "test_loss"
 target_value = 0.5
@@ -556,7 +586,7 @@ const std::vector<BadCase>& parser_cases() {
        {"job.toml:5:9: model.kappa is JumpReLU's threshold, but model.activation is \"relu\": set "
         "activation = \"jumprelu\" under [model], or remove kappa"}},
       {"JobKindNearMiss", "[job]\nkind = \"trian\"\noutput_dir = \"o\"\n", {},
-       {"job.toml:2:8: job.kind must be one of train, hessian, attack (got \"trian\"); did you mean \"train\"?"}},
+       {"job.toml:2:8: job.kind must be one of train, hessian, attack, jacobian (got \"trian\"); did you mean \"train\"?"}},
       {"BackendNearMiss", kJob + "[comm]\nbackend = \"ncl\"\n", {},
        {"job.toml:4:11: comm.backend must be one of auto, mpi, nccl, local (got \"ncl\"); "
         "did you mean \"nccl\"?"}},
@@ -601,7 +631,7 @@ TEST(LoadJobFile, DirectoryIsAConfigError) {
 }
 
 TEST(JobParser, AllowedValuesComeFromTheRegistries) {
-  EXPECT_EQ(allowed_values("job.kind"), (std::vector<std::string>{"train", "hessian", "attack"}));
+  EXPECT_EQ(allowed_values("job.kind"), (std::vector<std::string>{"train", "hessian", "attack", "jacobian"}));
   EXPECT_EQ(allowed_values("data.dataset"), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "synthetic"}));
   EXPECT_EQ(allowed_values("model.name").front(), "mlp");
   EXPECT_EQ(allowed_values("train.task"), (std::vector<std::string>{"classification"}));
@@ -611,14 +641,14 @@ TEST(JobParser, AllowedValuesComeFromTheRegistries) {
 }
 
 // The sections are read in the documented order (job, data, model, train, comm, kfac, hessian,
-// quant, attack, then cluster and sweep), whatever order the kinds registered them in.
+// quant, attack, jacobian, then cluster and sweep), whatever order the kinds registered them in.
 TEST(JobParser, SectionsInTheDocumentedOrder) {
   std::vector<std::string> sections;
   for (const auto& k : job_file_keys()) {
     if (k.find('.') == std::string::npos) sections.push_back(k);
   }
   EXPECT_EQ(sections, (std::vector<std::string>{"job", "data", "model", "train", "comm", "kfac", "hessian", "quant",
-                                                "attack", "cluster", "sweep"}));
+                                                "attack", "jacobian", "cluster", "sweep"}));
 }
 
 TEST(JobParser, EmptyFileNeedsOnlyTheOutputDirectory) {

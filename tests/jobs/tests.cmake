@@ -60,3 +60,11 @@ add_test(NAME jobs.attack.twin
   COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/attack/attack_twin_test.py
           $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/scripts/python)
 set_tests_properties(jobs.attack.twin PROPERTIES LABELS jobs TIMEOUT 300 ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The jacobian job kind end to end (jobs/jacobian/jacobian_runner.cpp): 1 and 3 ranks give the same
+# records; singular values and FGSM growth against PyTorch on the same weights; bad input exits 2.
+add_test(NAME jobs.jacobian.job
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/jacobian/jacobian_runner_test.py
+          $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/scripts/python ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+set_tests_properties(jobs.jacobian.job PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")

@@ -63,25 +63,26 @@ torch::Tensor dense_jacobian(const ImageMap& f, const torch::Tensor& x, std::int
   for (std::int64_t i = 0; i < b; ++i) {
     const torch::Tensor xi = x.slice(0, i, i + 1).detach();
     std::vector<torch::Tensor> blocks;
-    std::int64_t out_dim = -1;
-    for (std::int64_t start = 0; out_dim < 0 || start < out_dim; start += rows) {
-      // The last pass may need fewer copies than `rows`; the first learns out_dim.
-      const std::int64_t copies = out_dim < 0 ? rows : std::min(rows, out_dim - start);
+    std::int64_t out_dim = 0;
+    {
+      torch::NoGradGuard no_grad;  // one cheap forward learns out_dim (no pass of `rows` copies for 7 rows)
+      out_dim = f(xi)[0].numel();
+    }
+    for (std::int64_t start = 0; start < out_dim; start += rows) {
+      const std::int64_t copies = std::min(rows, out_dim - start);  // the last pass may need fewer
       std::vector<std::int64_t> reps(static_cast<std::size_t>(x.dim()), 1);
       reps[0] = copies;
       const torch::Tensor xr = xi.repeat(reps).requires_grad_(true);
       const torch::Tensor y = f(xr);
       const torch::Tensor flat = y.reshape({copies, -1});
-      if (out_dim < 0) out_dim = flat.size(1);
-      const std::int64_t n = std::min(copies, out_dim - start);
-      // Cotangent of copy r: the basis vector e_{start + r} (copies beyond out_dim get zeros).
+      // Cotangent of copy r: the basis vector e_{start + r}.
       torch::Tensor e = torch::zeros_like(flat);
-      const torch::Tensor r = torch::arange(n, torch::kInt64);
+      const torch::Tensor r = torch::arange(copies, torch::kInt64);
       e.index_put_({r, r + start}, 1.0);
       const torch::Tensor g = torch::autograd::grad({flat}, {xr}, {e}, /*retain_graph=*/false,
                                                     /*create_graph=*/false, /*allow_unused=*/true)[0];
-      const torch::Tensor block = g.defined() ? g.detach().reshape({copies, in_dim}).slice(0, 0, n)
-                                              : torch::zeros({n, in_dim}, x.options());
+      const torch::Tensor block = g.defined() ? g.detach().reshape({copies, in_dim})
+                                              : torch::zeros({copies, in_dim}, x.options());
       blocks.push_back(block.to(torch::kFloat64));
     }
     per_image.push_back(torch::cat(blocks, 0));

@@ -35,8 +35,9 @@ class JacobianAt {
 };
 
 // Each image's dense Jacobian [B, out_dim, in_dim] (float64): image b is replicated `rows` times
-// and `rows` basis cotangents are back-propagated in one pass, so an image takes
-// ceil(out_dim / rows) forward and backward passes over `rows` copies. rows >= 1. Measured with the
+// and `rows` basis cotangents are back-propagated in one pass, so an image takes one forward pass
+// without a graph (out_dim) and ceil(out_dim / rows) forward and backward passes over at most
+// `rows` copies. rows >= 1. For convolutional maps compressed_jacobian.h needs far fewer. Measured with the
 // same scheme in PyTorch on a 3136-dimensional unit (4 x 28 x 28, 1 thread): 0.64 s at 64 rows,
 // against 0.39 s for torch.autograd.functional.jacobian(vectorize=True), which runs the forward
 // once; a unit's Jacobian is sparse (its receptive field is 5 x 5 pixels), so a compressed

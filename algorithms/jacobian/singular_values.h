@@ -44,7 +44,9 @@ LanczosSingularValues lanczos_singular_values(JacobianAt& jacobian, const torch:
                                               const SingularValueOptions& options);
 
 // All singular values of each image's dense Jacobian [B, out, in] (float64): [B, min(out, in)],
-// descending.
+// descending. Exactly-zero rows and columns are dropped before the SVD (LAPACK gesdd through
+// torch::linalg_svdvals) and stand for zeros: a ReLU unit's Jacobian has a zero row for every output
+// the ReLU cuts off, so this often halves the dimension (an SVD costs O(n^3)).
 torch::Tensor dense_singular_values(const torch::Tensor& jacobians);
 
 }  // namespace curvlab

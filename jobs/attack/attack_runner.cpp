@@ -245,17 +245,7 @@ int run_attack_job(const JobSpec& spec, const RunOptions& options) {
           {"kind", "attack"}, {"world_size", std::to_string(comm->size())}};
       write_state_file(results, [&](StateWriter& sw) {
         save_attack_runs(runs, sw);
-        sw.write_string("info/checkpoint", checkpoint);
-        sw.write_string("info/split", split_name);
-        sw.write_int("info/samples", n);
-        if (!data.mean.empty()) {  // the normalisation in front of the network (none: pixels go in as they are)
-          sw.write_tensor("info/mean", torch::tensor(data.mean, torch::kFloat64));
-          sw.write_tensor("info/stdev", torch::tensor(data.stdev, torch::kFloat64));
-        }
-        sw.write_double("info/box_lo", box.lo);
-        sw.write_double("info/box_hi", box.hi);
-        sw.write_int("info/world_size", comm->size());
-        sw.write_string("info/model", model_spec_string(loaded.model_spec, data.sample_shape, data.num_classes));
+        write_study_info(sw, loaded, checkpoint, split_name, n, comm->size(), box.lo, box.hi);
       }, attrs);
       write_attack_csvs(runs, paths.dir);
       std::printf("attacks on %lld %s images (checkpoint %s), perturbations in pixel units, box [%g, %g]:\n",

@@ -70,4 +70,20 @@ CheckpointModel load_checkpoint_model(const std::string& path, const JobSpec* ov
   return c;
 }
 
+void write_study_info(StateWriter& out, const CheckpointModel& loaded, const std::string& checkpoint,
+                      const std::string& split, std::int64_t samples, int world_size, double box_lo, double box_hi) {
+  const DataSplits& data = loaded.data;
+  out.write_string("info/checkpoint", checkpoint);
+  out.write_string("info/split", split);
+  out.write_int("info/samples", samples);
+  out.write_int("info/world_size", world_size);
+  if (!data.mean.empty()) {  // the normalisation in front of the network (none: pixels go in as they are)
+    out.write_tensor("info/mean", torch::tensor(data.mean, torch::kFloat64));
+    out.write_tensor("info/stdev", torch::tensor(data.stdev, torch::kFloat64));
+  }
+  out.write_double("info/box_lo", box_lo);
+  out.write_double("info/box_hi", box_hi);
+  out.write_string("info/model", model_spec_string(loaded.model_spec, data.sample_shape, data.num_classes));
+}
+
 }  // namespace curvlab

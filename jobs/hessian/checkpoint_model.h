@@ -29,4 +29,12 @@ std::string resolve_checkpoint(const std::string& checkpoint, const JobSpec& spe
 // checkpoint's. IoError for unreadable checkpoints, ConfigError for shape mismatches.
 CheckpointModel load_checkpoint_model(const std::string& path, const JobSpec* overrides);
 
+class StateWriter;
+
+// What a study of a checkpoint on pixel-unit images records under info/ (the attack and jacobian
+// jobs): the checkpoint, split, sample count, rank count, model spec, the data set's normalisation
+// (mean, stdev; none without one) and the pixel box [lo, hi].
+void write_study_info(StateWriter& out, const CheckpointModel& loaded, const std::string& checkpoint,
+                      const std::string& split, std::int64_t samples, int world_size, double box_lo, double box_hi);
+
 }  // namespace curvlab

@@ -61,6 +61,7 @@ MapSummary summarize(const MapRecord& r, const std::vector<double>& taus) {
     s.median = item(q[1]);
     s.q90 = item(q[2]);
     s.spread = stdev(torch::quantile(r.dense, 0.5, /*dim=*/1));
+    s.zero_fraction = item(r.dense.le(r.dense.select(1, 0).unsqueeze(1) * 1e-6).to(torch::kFloat64).mean());
     for (double tau : taus) {
       const torch::Tensor frac = r.dense.ge(1 - tau).logical_and(r.dense.le(1 + tau)).to(torch::kFloat64).mean(1);
       s.within_mean.push_back(item(frac.mean()));
@@ -124,6 +125,7 @@ void save_jacobian_study(const JacobianStudy& study, StateWriter& out) {
       if (s.dense) {
         out.write_double(mg + "summary/median", s.median);
         out.write_double(mg + "summary/spread", s.spread);
+        out.write_double(mg + "summary/zero_fraction", s.zero_fraction);
         out.write_tensor(mg + "summary/within_tau_mean", torch::tensor(s.within_mean, torch::kFloat64));
         out.write_tensor(mg + "summary/within_tau_std", torch::tensor(s.within_std, torch::kFloat64));
       }
@@ -144,7 +146,7 @@ void write_jacobian_csvs(const JacobianStudy& study, const std::string& dir) {
   {
     std::ofstream f(dir + "/jacobian_summary.csv");
     f << "alpha,beta,map,kind,in_dim,out_dim,images,top1_mean,top1_std,bottom1_mean,bottom1_std,lanczos_converged,"
-         "lanczos_max_rel_residual,dense,median,q10,q90,median_spread";
+         "lanczos_max_rel_residual,dense,median,q10,q90,median_spread,zero_fraction";
     for (double tau : study.taus) f << ",within_" << num(tau) << "_mean,within_" << num(tau) << "_std";
     f << "\n";
     for (const ScalingRecord& sc : study.scalings) {
@@ -154,7 +156,8 @@ void write_jacobian_csvs(const JacobianStudy& study, const std::string& dir) {
           << m.out_dim << "," << s.images << "," << dat_value(s.top1_mean) << "," << dat_value(s.top1_std) << ","
           << dat_value(s.bottom1_mean) << "," << dat_value(s.bottom1_std) << "," << dat_value(s.converged) << ","
           << dat_value(s.max_residual) << "," << (s.dense ? 1 : 0) << "," << dat_value(s.median) << ","
-          << dat_value(s.q10) << "," << dat_value(s.q90) << "," << dat_value(s.spread);
+          << dat_value(s.q10) << "," << dat_value(s.q90) << "," << dat_value(s.spread) << ","
+          << dat_value(s.zero_fraction);
         for (std::size_t t = 0; t < study.taus.size(); ++t) {
           f << "," << (s.dense ? dat_value(s.within_mean[t]) : "nan") << ","
             << (s.dense ? dat_value(s.within_std[t]) : "nan");
@@ -187,17 +190,17 @@ std::string format_jacobian_table(const JacobianStudy& study) {
   std::ostringstream o;
   char line[512];
   const double tau = study.taus.empty() ? NAN : study.taus.front();
-  std::snprintf(line, sizeof line, "%-22s %-10s %6s %6s %9s %9s %9s %9s %8s %11s\n", "scaling", "map", "in", "out",
-                "top1", "bottom1", "median", "q10-q90", "spread", ("in 1+-" + num(tau)).c_str());
+  std::snprintf(line, sizeof line, "%-22s %-10s %6s %6s %9s %9s %9s %11s %8s %7s %11s\n", "scaling", "map", "in",
+                "out", "top1", "bottom1", "median", "q10-q90", "spread", "zeros", ("in 1+-" + num(tau)).c_str());
   o << line;
   for (const ScalingRecord& sc : study.scalings) {
     for (const MapRecord& m : sc.maps) {
       const MapSummary s = summarize(m, study.taus);
       const std::string q = s.dense ? num(s.q10).substr(0, 5) + "-" + num(s.q90).substr(0, 5) : "-";
-      std::snprintf(line, sizeof line, "%-22s %-10s %6lld %6lld %9.4g %9.4g %9.4g %9s %8.3g %11.3g\n",
+      std::snprintf(line, sizeof line, "%-22s %-10s %6lld %6lld %9.4g %9.4g %9.4g %11s %8.3g %7.3f %11.3g\n",
                     sc.name().c_str(), m.map.name.c_str(), static_cast<long long>(m.in_dim),
                     static_cast<long long>(m.out_dim), s.top1_mean, s.bottom1_mean, s.median, q.c_str(), s.spread,
-                    s.within_mean.empty() ? NAN : s.within_mean.front());
+                    s.zero_fraction, s.within_mean.empty() ? NAN : s.within_mean.front());
       o << line;
     }
   }

@@ -60,6 +60,7 @@ struct MapSummary {
   bool dense = false;
   double median = NAN, q10 = NAN, q90 = NAN;   // of all singular values of all images
   double spread = NAN;                         // std over images of each image's median singular value
+  double zero_fraction = NAN;                  // values <= 1e-6 sigma_1 of their image (outputs a ReLU cut off)
   std::vector<double> within_mean, within_std; // per tau: the per-image fraction within [1 - tau, 1 + tau]
 };
 MapSummary summarize(const MapRecord& r, const std::vector<double>& taus);

@@ -225,6 +225,8 @@ int run_jacobian_job(const JobSpec& spec, const RunOptions& options) {
           }
         }
         const auto t_scaling = Clock::now();
+        std::int64_t done = 0;
+        const std::int64_t mine = (batches - comm->rank() + comm->size() - 1) / comm->size();
         for (std::int64_t b = comm->rank(); b < batches; b += comm->size()) {
           const std::int64_t lo = b * j.batch_size, hi = std::min(n, lo + j.batch_size);
           const torch::Tensor x = images.slice(0, lo, hi), y = labels.slice(0, lo, hi);
@@ -298,6 +300,13 @@ int run_jacobian_job(const JobSpec& spec, const RunOptions& options) {
               }
             }
           }
+          ++done;
+          if (setup.root() && !options.quiet) {
+            const double t = since(t_scaling);
+            std::fprintf(stderr, "curvlab: alpha %g, beta %g: batch %lld/%lld on rank 0, %.0f s, about %.0f s left\n",
+                         alpha, beta, static_cast<long long>(done), static_cast<long long>(mine), t,
+                         t / static_cast<double>(done) * static_cast<double>(mine - done));
+          }
         }
         study.scalings.push_back(std::move(sc));
         if (setup.root() && !options.quiet) {
@@ -317,20 +326,10 @@ int run_jacobian_job(const JobSpec& spec, const RunOptions& options) {
           {"kind", "jacobian"}, {"world_size", std::to_string(comm->size())}};
       write_state_file(results, [&](StateWriter& sw) {
         save_jacobian_study(study, sw);
-        sw.write_string("info/checkpoint", checkpoint);
-        sw.write_string("info/split", split_name);
-        sw.write_int("info/samples", n);
-        sw.write_int("info/world_size", comm->size());
-        if (!data.mean.empty()) {  // the normalisation in front of the network (none: pixels go in as they are)
-          sw.write_tensor("info/mean", torch::tensor(data.mean, torch::kFloat64));
-          sw.write_tensor("info/stdev", torch::tensor(data.stdev, torch::kFloat64));
-        }
+        write_study_info(sw, loaded, checkpoint, split_name, n, comm->size(), box.lo, box.hi);
         sw.write_tensor("images/pixels", images);
         sw.write_tensor("info/alphas", torch::tensor(j.alphas, torch::kFloat64));
         sw.write_tensor("info/betas", torch::tensor(j.betas, torch::kFloat64));
-        sw.write_double("info/box_lo", box.lo);
-        sw.write_double("info/box_hi", box.hi);
-        sw.write_string("info/model", model_spec_string(loaded.model_spec, data.sample_shape, data.num_classes));
       }, attrs);
       write_jacobian_csvs(study, paths.dir);
       std::printf("Jacobians of %lld %s images (checkpoint %s):\n", static_cast<long long>(n), split_name.c_str(),

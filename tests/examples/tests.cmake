@@ -32,3 +32,11 @@ add_test(NAME examples.golden
           --curvlab $<TARGET_FILE:curvlab> --source-dir ${PROJECT_SOURCE_DIR} --mpirun ${CURVLAB_MPIRUN})
 set_tests_properties(examples.golden PROPERTIES LABELS "mpi;example" PROCESSORS 2 TIMEOUT 300
   ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The Jacobian study (examples/narrow_resnet_fashion_mnist.toml, examples/resnet_linearization.toml,
+# docs/jacobian.md) at smoke size: 30 training steps, 2 images, two maps, every direction.
+add_test(NAME examples.resnet_linearization
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/examples/resnet_linearization_test.py
+          $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/examples)
+set_tests_properties(examples.resnet_linearization PROPERTIES LABELS example TIMEOUT 600
+  ENVIRONMENT "OMP_NUM_THREADS=1")

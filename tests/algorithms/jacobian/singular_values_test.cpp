@@ -1,7 +1,8 @@
 // Singular values of per-image Jacobians (algorithms/jacobian/singular_values.cpp), float64: Lanczos
 // top and bottom values against the dense SVD of a small convolutional residual unit and of
 // rectangular maps (1e-6 and 1e-8 relative), a scaled identity (repeated values through restarts),
-// and an image's values independent of its batch.
+// an image's values independent of its batch, the top right singular vectors, and the dense route
+// (zero rows and columns dropped, Gram eigenvalues) against LAPACK's SVD of the whole matrix.
 #include "algorithms/jacobian/singular_values.h"
 
 #include <gtest/gtest.h>
@@ -93,6 +94,23 @@ TEST(JacobianSingularValues, TopRightSingularVectorsMatchTheDenseSvd) {
     ASSERT_EQ(r.top_vectors.sizes(), (std::vector<std::int64_t>{2, 2, in}));
     const torch::Tensor cos = (r.top_vectors * vh.slice(1, 0, 2)).sum(2).abs();  // [2, 2]
     EXPECT_LE((cos - 1).abs().max().item<double>(), 1e-8) << out << "x" << in << ": " << cos;
+  }
+}
+
+// The dense route drops zero rows and columns and takes the smaller Gram matrix's eigenvalues: equal
+// to LAPACK's SVD of the whole matrix (1e-12 relative to sigma_1), zeros included, on matrices with
+// zero rows (dead ReLU outputs) and zero columns, wide and tall.
+TEST(JacobianSingularValues, DenseRouteEqualsTheSvdOfTheWholeMatrix) {
+  torch::manual_seed(8);
+  for (const auto& [out, in] : std::vector<std::pair<std::int64_t, std::int64_t>>{{30, 20}, {20, 30}, {25, 25}}) {
+    torch::Tensor j = torch::randn({3, out, in}, torch::kFloat64);
+    j.index_fill_(1, torch::tensor({0, 3, 4, 11}), 0.0);  // zero rows
+    j.index_fill_(2, torch::tensor({2, 7}), 0.0);         // zero columns
+    j[2].zero_();                                         // an image whose map is zero
+    const torch::Tensor want = torch::linalg_svdvals(j);
+    const torch::Tensor got = dense_singular_values(j);
+    ASSERT_EQ(got.sizes(), want.sizes());
+    EXPECT_LE((got - want).abs().max().item<double>(), 1e-12 * want.max().item<double>()) << out << "x" << in;
   }
 }
 

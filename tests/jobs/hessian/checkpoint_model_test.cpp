@@ -3,7 +3,8 @@
 // directory itself), or missing (a ConfigError at the key); the model and data from the checkpoint's
 // own job text, the weights equal to the checkpoint's tensors (exact), the data equal to loading the
 // train job's [data]; a hessian job's own [data] or [model] replacing the checkpoint's (a model of
-// another shape is a ConfigError); a state file without job_text is an IoError.
+// another shape is a ConfigError); a state file without job_text is an IoError; the info/ datasets a
+// study of the checkpoint records (write_study_info).
 #include "jobs/hessian/checkpoint_model.h"
 
 #include <gtest/gtest.h>
@@ -80,6 +81,22 @@ TEST(CheckpointModel, ModelAndDataFromTheCheckpointsJob) {
   write_state_file(dir / "plain.h5", [](StateWriter& w) { w.write_int("x", 1); }, {});
   const std::string plain = error_of([&] { load_checkpoint_model(dir / "plain.h5", nullptr); });
   EXPECT_NE(plain.find("no job_text attribute"), std::string::npos) << plain;
+}
+
+TEST(CheckpointModel, StudyInfo) {
+  jobs_test::ScratchDir dir("checkpoint_model_info");
+  hessian_test::train_tiny(dir / "run");
+  const std::string ckpt = dir / "run/checkpoints/ckpt_00000004.h5";
+  const CheckpointModel m = load_checkpoint_model(ckpt, nullptr);
+  write_state_file(dir / "info.h5", [&](StateWriter& w) { write_study_info(w, m, ckpt, "test", 7, 3, 0.0, 1.0); }, {});
+  auto in = open_state_file(dir / "info.h5");
+  EXPECT_EQ(in->read_string("info/checkpoint"), ckpt);
+  EXPECT_EQ(in->read_string("info/split"), "test");
+  EXPECT_EQ(in->read_int("info/samples"), 7);
+  EXPECT_EQ(in->read_int("info/world_size"), 3);
+  EXPECT_EQ(in->read_double("info/box_hi"), 1.0);
+  EXPECT_EQ(in->read_string("info/model"), model_spec_string(m.model_spec, m.data.sample_shape, m.data.num_classes));
+  EXPECT_EQ(in->has("info/mean"), !m.data.mean.empty());
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // Jacobian-study plots (jobs/jacobian/jacobian_plots.cpp) from a study built here: the per-unit
 // .dat file holds the quantiles of the dense singular values (min, q10, median, q90, max) and the
 // Lanczos means; one growth .dat per scaling, direction and size with the summary's mean growth (median: torch's lower middle value);
-// with gnuplot installed both plots exist as PNG and SVG.
+// with gnuplot installed both plots exist as PNG and SVG, also with a scaling whose Lanczos columns
+// are empty and whose images are all misclassified (no growth plot for it).
 #include "jobs/jacobian/jacobian_plots.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -56,6 +58,14 @@ TEST(JacobianPlots, DataFilesAndImages) {
   p.valid = torch::ones({2}, torch::kInt64);
   sc.perturbations.push_back(p);
   s.scalings.push_back(sc);
+  // A rescaled network without Lanczos values and with no correctly classified image: its series
+  // are left out (gnuplot fails on a series without a number), the plots still drawn.
+  ScalingRecord bare = sc;
+  bare.alpha = 0.5;
+  bare.maps[0].top = torch::full({2, 1}, NAN, torch::kFloat64);
+  bare.maps[0].bottom = torch::full({2, 1}, NAN, torch::kFloat64);
+  bare.perturbations[0].valid = torch::zeros({2}, torch::kInt64);
+  s.scalings.push_back(bare);
   const bool drawn = write_jacobian_plots(s, dir);
   const std::vector<double> unit = first_row(dir + "/units_alpha1_beta1.dat");
   ASSERT_EQ(unit.size(), 8u);
@@ -77,6 +87,7 @@ TEST(JacobianPlots, DataFilesAndImages) {
       EXPECT_TRUE(fs::exists(dir + "/" + std::string(name) + ".png")) << name;
       EXPECT_TRUE(fs::exists(dir + "/" + std::string(name) + ".svg")) << name;
     }
+    EXPECT_FALSE(fs::exists(dir + "/growth_alpha0.5_beta1.png"));
   }
 }
 

@@ -1,7 +1,7 @@
 // Jacobian-study records (jobs/jacobian/jacobian_results.cpp) built by hand with known values: the
 // scaling names, a map's summary (Lanczos means and spreads, residuals relative to sigma_1^2,
 // fraction converged; dense quantiles, the per-image fraction within [1 - tau, 1 + tau] and its
-// spread), a perturbation's summary over valid images only (NaN projections skipped), the HDF5
+// spread, the fraction of zero values), a perturbation's summary over valid images only (NaN projections skipped), the HDF5
 // datasets and both CSV files.
 #include "jobs/jacobian/jacobian_results.h"
 
@@ -77,6 +77,10 @@ TEST(JacobianResults, Summaries) {
   EXPECT_NEAR(m.within_mean[1], 0.75, 1e-12);
   // Image medians 1.0 and 1.1.
   EXPECT_NEAR(m.spread, std::sqrt(0.005), 1e-12);
+  EXPECT_DOUBLE_EQ(m.zero_fraction, 0.0);
+  MapRecord dead = s.scalings[0].maps[0];
+  dead.dense = torch::tensor({{2.0, 1.0, 1e-7, 0.0}, {4.0, 3.0, 2.0, 1e-5}}, kF64);  // 1e-7 <= 2e-6; 1e-5 > 4e-6
+  EXPECT_DOUBLE_EQ(summarize(dead, s.taus).zero_fraction, 2.0 / 8.0);
   const PerturbationSummary p = summarize(s.scalings[0].perturbations[0], 1, 1);
   EXPECT_EQ(p.images, 1);
   EXPECT_DOUBLE_EQ(p.growth_mean, 4.0);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "base/gnuplot_script.h"  // dat_value
 
@@ -108,15 +109,13 @@ void save_jacobian_study(const JacobianStudy& study, StateWriter& out) {
       out.write_int(mg + "out_dim", m.out_dim);
       out.write_int(mg + "first_unit", m.map.first);
       out.write_int(mg + "last_unit", m.map.last - 1);
-      if (m.top.defined()) {
-        out.write_tensor(mg + "lanczos/top", m.top);
-        out.write_tensor(mg + "lanczos/bottom", m.bottom);
-        out.write_tensor(mg + "lanczos/top_residual", m.top_residual);
-        out.write_tensor(mg + "lanczos/bottom_residual", m.bottom_residual);
-        out.write_tensor(mg + "lanczos/steps", m.steps);
-        out.write_tensor(mg + "lanczos/converged", m.converged);
+      const std::vector<std::pair<const char*, const torch::Tensor*>> tensors = {
+          {"lanczos/top", &m.top}, {"lanczos/bottom", &m.bottom}, {"lanczos/top_residual", &m.top_residual},
+          {"lanczos/bottom_residual", &m.bottom_residual}, {"lanczos/steps", &m.steps},
+          {"lanczos/converged", &m.converged}, {"dense/singular_values", &m.dense}};
+      for (const auto& [key, t] : tensors) {
+        if (t->defined()) out.write_tensor(mg + key, *t);  // undefined: not computed
       }
-      if (m.dense.defined()) out.write_tensor(mg + "dense/singular_values", m.dense);
       if (m.seconds.defined()) {
         out.write_double(mg + "seconds_lanczos", m.seconds[0].item<double>());
         out.write_double(mg + "seconds_dense", m.seconds[1].item<double>());
@@ -132,12 +131,11 @@ void save_jacobian_study(const JacobianStudy& study, StateWriter& out) {
     }
     for (const PerturbationRecord& p : sc.perturbations) {
       const std::string pg = g + "perturbation/" + perturbation_direction_names().name(p.direction) + "/";
-      out.write_tensor(pg + "growth", p.growth);
-      out.write_tensor(pg + "linear_growth", p.linear_growth);
-      out.write_tensor(pg + "gap", p.gap);
-      out.write_tensor(pg + "projection", p.projection);
-      out.write_tensor(pg + "flipped", p.flipped);
-      out.write_tensor(pg + "valid", p.valid);
+      for (const auto& [key, t] : std::vector<std::pair<const char*, const torch::Tensor*>>{
+               {"growth", &p.growth}, {"linear_growth", &p.linear_growth}, {"gap", &p.gap},
+               {"projection", &p.projection}, {"flipped", &p.flipped}, {"valid", &p.valid}}) {
+        out.write_tensor(pg + key, *t);
+      }
     }
   }
 }

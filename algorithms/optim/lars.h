@@ -20,6 +20,8 @@ class Lars : public Optimizer {
   void zero_grad() override;
   void set_lr(double lr) override { lr_ = lr; }
   double lr() const override { return lr_; }
+  void set_weight_decay(double weight_decay) override { weight_decay_ = weight_decay; }
+  double weight_decay() const override { return weight_decay_; }
   std::string name() const override { return "lars"; }
   void save_state(StateWriter& out, const std::string& prefix) const override;
   void load_state(const StateReader& in, const std::string& prefix) override;

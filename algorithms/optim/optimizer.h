@@ -23,6 +23,9 @@ class Optimizer : public Stateful {
   virtual void zero_grad() = 0;
   virtual void set_lr(double lr) = 0;
   virtual double lr() const = 0;
+  // The weight decay of the next steps (the trainer sets it every step: train.lr_schedule.weight_decay_gamma).
+  virtual void set_weight_decay(double weight_decay) = 0;
+  virtual double weight_decay() const = 0;
   virtual std::string name() const = 0;
 };
 
@@ -32,6 +35,9 @@ class Optimizer : public Stateful {
 std::int64_t read_optimizer_header(const StateReader& in, const std::string& prefix, const std::string& name);
 std::vector<std::pair<std::string, torch::Tensor>> read_momentum_buffers(const StateReader& in, const std::string& prefix,
                                                                          const NamedParams& params);
+// The same for any per-parameter tensor: "<group>/<param>" for each parameter that has one.
+std::vector<std::pair<std::string, torch::Tensor>> read_param_tensors(const StateReader& in, const std::string& group,
+                                                                      const NamedParams& params);
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options, const NamedParams& params);
 

@@ -39,6 +39,16 @@ double Sgd::lr() const {
   return static_cast<const torch::optim::SGDOptions&>(sgd_->param_groups().front().options()).lr();
 }
 
+void Sgd::set_weight_decay(double weight_decay) {
+  for (auto& group : sgd_->param_groups()) {
+    static_cast<torch::optim::SGDOptions&>(group.options()).weight_decay(weight_decay);
+  }
+}
+
+double Sgd::weight_decay() const {
+  return static_cast<const torch::optim::SGDOptions&>(sgd_->param_groups().front().options()).weight_decay();
+}
+
 void Sgd::save_state(StateWriter& out, const std::string& prefix) const {
   out.write_string(prefix + "/name", name());
   out.write_int(prefix + "/step", steps_);

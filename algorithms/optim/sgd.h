@@ -16,6 +16,8 @@ class Sgd : public Optimizer {
   void zero_grad() override;
   void set_lr(double lr) override;
   double lr() const override;
+  void set_weight_decay(double weight_decay) override;
+  double weight_decay() const override;
   std::string name() const override { return "sgd"; }
   void save_state(StateWriter& out, const std::string& prefix) const override;
   void load_state(const StateReader& in, const std::string& prefix) override;

@@ -31,7 +31,7 @@ double lr_at(const LrScheduleOptions& s, double base_lr, double epoch, double to
     case LrScheduleKind::kConstant:
       return base_lr;
     case LrScheduleKind::kStep:
-      return apply_milestones(base_lr, s.gamma, s.milestones, epoch);
+      return apply_milestones(base_lr, s.gamma, step_milestones(s, epoch), epoch);
     case LrScheduleKind::kCosine: {
       const double span = total_epochs - s.warmup_epochs;
       if (span <= 0) return base_lr;
@@ -40,6 +40,24 @@ double lr_at(const LrScheduleOptions& s, double base_lr, double epoch, double to
     }
   }
   CURVLAB_THROW(ConfigError, "unknown lr schedule kind");
+}
+
+std::vector<double> step_milestones(const LrScheduleOptions& s, double epoch) {
+  if (s.kind != LrScheduleKind::kStep) return {};
+  if (!(s.step_every > 0)) return s.milestones;
+  CURVLAB_CHECK(std::isfinite(epoch), ConfigError, "the lr schedule needs a finite epoch");
+  std::vector<double> out;
+  for (std::int64_t k = 1;; ++k) {
+    const double m = static_cast<double>(k) * s.step_every;
+    out.push_back(m);
+    if (m > epoch + s.step_every) break;  // a whole step past the clock: apply_milestones skips it
+  }
+  return out;
+}
+
+double weight_decay_at(const LrScheduleOptions& s, double base_weight_decay, double epoch) {
+  if (s.kind != LrScheduleKind::kStep || s.weight_decay_gamma == 1.0) return base_weight_decay;
+  return apply_milestones(base_weight_decay, s.weight_decay_gamma, step_milestones(s, epoch), epoch);
 }
 
 double lr_scale_factor(LrScaling rule, std::int64_t batch, std::int64_t reference) {

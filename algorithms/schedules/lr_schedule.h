@@ -19,7 +19,9 @@ struct LrScheduleOptions {
   double warmup_epochs = 0.0;        // linear warmup from warmup_start_factor*lr to lr
   double warmup_start_factor = 0.0;
   std::vector<double> milestones;    // step: epochs at which lr *= gamma (algorithms/schedules/milestones.h)
+  double step_every = 0.0;           // step, instead of milestones: lr *= gamma every step_every epochs (StepLR)
   double gamma = 0.1;
+  double weight_decay_gamma = 1.0;   // step: the weight decay *= this at each step of the lr (1 = constant)
   double min_lr = 0.0;               // cosine: final lr
 };
 
@@ -41,6 +43,17 @@ struct LrPlan {
 // warmup_epochs, then constant, step (x gamma at each milestone epoch) or cosine (from base_lr
 // to min_lr over the epochs after warmup).
 double lr_at(const LrScheduleOptions& schedule, double base_lr, double epoch, double total_epochs);
+
+// The milestones of a step schedule that matter at `epoch`: `milestones` as given, or with
+// step_every > 0 the epochs step_every, 2 step_every, ... (k x step_every, not summed) up to the
+// first one past `epoch`, so that apply_milestones (the one milestone rule) decides which count.
+// Empty for the other kinds.
+std::vector<double> step_milestones(const LrScheduleOptions& schedule, double epoch);
+
+// The weight decay at fractional epoch `epoch`: base_weight_decay x weight_decay_gamma at each
+// step of a step schedule reached (the same milestones as the lr; warmup does not change it);
+// base_weight_decay for the other kinds. A pure function of progress, as lr_at: resume needs no state.
+double weight_decay_at(const LrScheduleOptions& schedule, double base_weight_decay, double epoch);
 
 // The lr multiplier of a scaling rule for a batch of `batch` against `reference`:
 // none 1, linear batch/reference, sqrt sqrt(batch/reference).

@@ -70,3 +70,16 @@ TEST(Lars, IncludesOneDimensionalParametersWhenAsked) {
   EXPECT_NEAR(opt.last_trust_ratios().at("b"), 0.0005, 1e-12);
   EXPECT_TRUE(torch::allclose(bias, torch::full({5}, 0.999, torch::kFloat64), 0, 1e-12));
 }
+
+TEST(Lars, SetWeightDecayChangesTheNextStep) {
+  auto w = torch::ones({2, 2}, torch::kFloat64);
+  LarsOptions spec;
+  spec.eps = 0.0;
+  Lars opt({{"w", w}}, 1.0, 0.0, 0.0, spec);
+  opt.set_weight_decay(0.5);
+  EXPECT_DOUBLE_EQ(opt.weight_decay(), 0.5);
+  w.mutable_grad() = torch::full({2, 2}, 1.0, torch::kFloat64);
+  opt.step();
+  // |w| = |g| = 2: local = 0.001 * 2 / (2 + 0.5 * 2) = 1/1500; d = 1 + 0.5; w = 1 - 1.5 / 1500
+  EXPECT_TRUE(torch::allclose(w, torch::full({2, 2}, 0.999, torch::kFloat64), 0, 1e-12)) << w;
+}

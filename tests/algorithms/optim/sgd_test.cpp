@@ -1,7 +1,7 @@
 // Tests of algorithms/optim/sgd.cpp against PyTorch's SGD update written out with plain tensors
 // (torch.optim.SGD's documented rule: d = g + wd w; buf = d on the first step, then
 // buf = momentum buf + (1 - dampening) d; nesterov: d = d + momentum buf, else d = buf; w -= lr d)
-// over several steps, float64, tolerance 1e-12; set_lr, zero_grad, and the checkpoint state
+// over several steps, float64, tolerance 1e-12; set_lr, set_weight_decay, zero_grad, and the checkpoint state
 // (momentum by parameter name, so a resume with the parameters in another order is exact).
 #include "algorithms/optim/sgd.h"
 
@@ -110,6 +110,17 @@ TEST(Sgd, ResumeByParameterNameTakesTheSameNextStep) {
   twin.step();
   EXPECT_TRUE(torch::equal(w, w2)) << "max diff " << max_diff(w, w2);
   EXPECT_TRUE(torch::equal(b, b2)) << "max diff " << max_diff(b, b2);
+}
+
+TEST(Sgd, SetWeightDecayChangesTheNextStep) {
+  auto w = torch::ones({2}, torch::kFloat64);
+  Sgd opt({{"w", w}}, 0.5, 0.0, 0, 1e-1, false);
+  EXPECT_DOUBLE_EQ(opt.weight_decay(), 1e-1);
+  opt.set_weight_decay(0.5);
+  EXPECT_DOUBLE_EQ(opt.weight_decay(), 0.5);
+  w.mutable_grad() = torch::ones({2}, torch::kFloat64);
+  opt.step();  // w = 1 - 0.5 (1 + 0.5 * 1)
+  EXPECT_TRUE(torch::equal(w, torch::full({2}, 0.25, torch::kFloat64))) << w;
 }
 
 TEST(Sgd, NoMomentumSavesNoBuffersAndAnotherOptimizersStateIsRefused) {

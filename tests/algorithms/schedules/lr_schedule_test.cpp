@@ -2,7 +2,9 @@
 // in lr_schedule.h: linear warmup, constant, step (milestones, including one reached 1e-9 early)
 // and cosine (with and without warmup, clamped after the end); the scaling rules (none, linear,
 // sqrt) and their range check; Goyal et al.'s warmup from the reference lr; the coupled lr of a
-// batch schedule. Tolerance 1e-12 (a few ulps of the formulas' arithmetic).
+// batch schedule; step_every (torch's StepLR, = the milestones written out, bitwise) and the
+// weight-decay schedule (weight_decay_gamma at the same steps). Tolerance 1e-12 (a few ulps of the
+// formulas' arithmetic) where not bitwise.
 #include "algorithms/schedules/lr_schedule.h"
 
 #include <gtest/gtest.h>
@@ -107,4 +109,69 @@ TEST(LrSchedule, NamesAndRangeChecks) {
   // reference_batch 0 means base_batch: linear scaling is then a factor of 1.
   t.scaling = LrScaling::kLinear;
   EXPECT_NEAR(lr_at_step(t, 4.0, 10, 512), 0.2, 1e-12);
+}
+
+// step_every = N is milestones = [N, 2N, ...]: the lr of torch's StepLR(step_size=N, gamma) epoch by
+// epoch, bitwise equal to the milestones written out (one rule, multiplied in order).
+TEST(LrSchedule, StepEveryIsStepLr) {
+  LrScheduleOptions every;
+  every.kind = LrScheduleKind::kStep;
+  every.step_every = 100;
+  every.gamma = 0.9;
+  LrScheduleOptions listed = every;
+  listed.step_every = 0;
+  listed.milestones = {100, 200, 300, 400, 500};
+  for (double epoch : {0.0, 50.0, 99.5, 99.9999999999, 100.0, 150.0, 200.0, 399.0, 450.0, 500.0}) {
+    const int k = static_cast<int>(std::floor((epoch + 1e-9) / 100.0));
+    double expected = 1e-2;
+    for (int i = 0; i < k; ++i) expected *= 0.9;  // StepLR: lr x gamma^(epoch // step_size), in order
+    EXPECT_EQ(lr_at(every, 1e-2, epoch, 500), expected) << "epoch " << epoch;
+    EXPECT_EQ(lr_at(every, 1e-2, epoch, 500), lr_at(listed, 1e-2, epoch, 500)) << "epoch " << epoch;
+  }
+  // Fractional steps (in epochs), multiples not sums: 0.1 x 3 is 0.30000000000000004 but still a step at 0.3.
+  every.step_every = 0.1;
+  every.gamma = 0.5;
+  EXPECT_EQ(lr_at(every, 1.0, 0.3, 1), 0.125);
+  EXPECT_EQ(lr_at(every, 1.0, 0.29, 1), 0.25);
+}
+
+TEST(LrSchedule, StepMilestonesExpandStepEveryPastTheClock) {
+  LrScheduleOptions s;
+  s.kind = LrScheduleKind::kStep;
+  s.milestones = {3, 7};
+  EXPECT_EQ(step_milestones(s, 100), (std::vector<double>{3, 7}));
+  s.milestones.clear();
+  s.step_every = 2.5;
+  EXPECT_EQ(step_milestones(s, 0), (std::vector<double>{2.5, 5.0}));
+  EXPECT_EQ(step_milestones(s, 5.0), (std::vector<double>{2.5, 5.0, 7.5, 10.0}));
+  s.kind = LrScheduleKind::kCosine;
+  EXPECT_TRUE(step_milestones(s, 5.0).empty());
+}
+
+// The paper's recipe (issue 18): lr 1e-2 and weight decay 1e-4, x 0.9 and x 0.8 every 100 epochs.
+TEST(LrSchedule, WeightDecayFollowsTheStepsWithItsOwnGamma) {
+  LrScheduleOptions s;
+  s.kind = LrScheduleKind::kStep;
+  s.step_every = 100;
+  s.gamma = 0.9;
+  s.weight_decay_gamma = 0.8;
+  EXPECT_EQ(weight_decay_at(s, 1e-4, 0), 1e-4);
+  EXPECT_EQ(weight_decay_at(s, 1e-4, 99.9), 1e-4);
+  EXPECT_EQ(weight_decay_at(s, 1e-4, 100), 1e-4 * 0.8);
+  EXPECT_EQ(weight_decay_at(s, 1e-4, 250), 1e-4 * 0.8 * 0.8);
+  EXPECT_EQ(lr_at(s, 1e-2, 250, 1000), 1e-2 * 0.9 * 0.9);
+  s.warmup_epochs = 10;  // the warmup shapes the lr only
+  EXPECT_EQ(weight_decay_at(s, 1e-4, 5), 1e-4);
+  EXPECT_EQ(weight_decay_at(s, 1e-4, 100), 1e-4 * 0.8);
+  // With milestones the same rule applies at the milestones.
+  s.step_every = 0;
+  s.milestones = {30, 60};
+  EXPECT_EQ(weight_decay_at(s, 0.5, 45), 0.4);
+  EXPECT_EQ(weight_decay_at(s, 0.5, 60), 0.5 * 0.8 * 0.8);
+  // weight_decay_gamma = 1 (the default) and the other kinds: constant.
+  s.weight_decay_gamma = 1.0;
+  EXPECT_EQ(weight_decay_at(s, 0.5, 60), 0.5);
+  s.weight_decay_gamma = 0.8;
+  s.kind = LrScheduleKind::kCosine;
+  EXPECT_EQ(weight_decay_at(s, 0.5, 60), 0.5);
 }

@@ -22,4 +22,17 @@ void clear_stop_signal();
 // "SIGUSR1", "SIGTERM", or "signal N".
 const char* stop_signal_name(int signo);
 
+// The handlers for the lifetime of one run: cleared and installed on construction, the previous
+// ones put back on destruction (for in-process callers such as tests). Used by the job kinds that
+// train (train, reconstruct).
+struct StopSignalScope {
+  StopSignalScope() {
+    clear_stop_signal();
+    install_stop_signal_handlers();
+  }
+  ~StopSignalScope() { restore_stop_signal_handlers(); }
+  StopSignalScope(const StopSignalScope&) = delete;
+  StopSignalScope& operator=(const StopSignalScope&) = delete;
+};
+
 }  // namespace curvlab

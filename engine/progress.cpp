@@ -1,6 +1,8 @@
 // Progress bar / periodic log lines for training runs.
 #include "engine/progress.h"
 
+#include <cmath>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -31,6 +33,11 @@ void ProgressReporter::update(std::int64_t step, double epoch, double loss, doub
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double done = static_cast<double>(step - first_step_);
   const double eta = (total_ > 0 && done > 0) ? elapsed / done * static_cast<double>(total_ - step) : -1;
+  // The accuracy only where the task has one (NaN: regression); small losses (regression of small
+  // fields) in scientific notation instead of 0.0000.
+  char acc[32] = "", lossv[32];
+  if (std::isfinite(accuracy)) std::snprintf(acc, sizeof(acc), " acc %.3f", accuracy);
+  std::snprintf(lossv, sizeof(lossv), loss != 0 && std::fabs(loss) < 1e-2 ? "%.3e" : "%.4f", loss);
   if (tty_) {
     // Redraw at most ~10 times a second.
     if (std::chrono::duration<double>(now - last_log_).count() < 0.1 && step != total_) return;
@@ -39,8 +46,8 @@ void ProgressReporter::update(std::int64_t step, double epoch, double loss, doub
     const int filled = total_ > 0 ? static_cast<int>(width * static_cast<double>(step) / total_) : 0;
     std::string bar(filled, '#');
     bar += std::string(width - filled, '.');
-    std::fprintf(stderr, "\r[%s] step %lld/%lld ep %.2f loss %.4f acc %.3f lr %.4g %.0f samples/s ETA %s ",
-                 bar.c_str(), static_cast<long long>(step), static_cast<long long>(total_), epoch, loss, accuracy, lr,
+    std::fprintf(stderr, "\r[%s] step %lld/%lld ep %.2f loss %s%s lr %.4g %.0f samples/s ETA %s ",
+                 bar.c_str(), static_cast<long long>(step), static_cast<long long>(total_), epoch, lossv, acc, lr,
                  samples_per_s, format_duration(eta).c_str());
     std::fflush(stderr);
     bar_drawn_ = true;
@@ -48,9 +55,37 @@ void ProgressReporter::update(std::int64_t step, double epoch, double loss, doub
   }
   if (std::chrono::duration<double>(now - last_log_).count() < log_every_ && step != total_) return;
   last_log_ = now;
-  std::fprintf(stderr, "step %lld/%lld epoch %.2f loss %.4f acc %.3f lr %.4g %.0f samples/s elapsed %s ETA %s\n",
-               static_cast<long long>(step), static_cast<long long>(total_), epoch, loss, accuracy, lr, samples_per_s,
+  std::fprintf(stderr, "step %lld/%lld epoch %.2f loss %s%s lr %.4g %.0f samples/s elapsed %s ETA %s\n",
+               static_cast<long long>(step), static_cast<long long>(total_), epoch, lossv, acc, lr, samples_per_s,
                format_duration(elapsed).c_str(), format_duration(eta).c_str());
+  std::fflush(stderr);
+}
+
+void ProgressReporter::update_status(std::int64_t step, const std::string& detail) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (first_step_ < 0) first_step_ = step - 1;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double done = static_cast<double>(step - first_step_);
+  const double eta = (total_ > 0 && done > 0) ? elapsed / done * static_cast<double>(total_ - step) : -1;
+  const double since_last = std::chrono::duration<double>(now - last_log_).count();
+  if (tty_) {
+    if (since_last < 0.1 && step != total_) return;
+    last_log_ = now;
+    const int width = 24;
+    const int filled = total_ > 0 ? static_cast<int>(width * static_cast<double>(step) / total_) : 0;
+    const std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
+    std::fprintf(stderr, "\r[%s] step %lld/%lld %s ETA %s ", bar.c_str(), static_cast<long long>(step),
+                 static_cast<long long>(total_), detail.c_str(), format_duration(eta).c_str());
+    std::fflush(stderr);
+    bar_drawn_ = true;
+    return;
+  }
+  if (since_last < log_every_ && step != total_) return;
+  last_log_ = now;
+  std::fprintf(stderr, "step %lld/%lld %s elapsed %s ETA %s\n", static_cast<long long>(step),
+               static_cast<long long>(total_), detail.c_str(), format_duration(elapsed).c_str(),
+               format_duration(eta).c_str());
   std::fflush(stderr);
 }
 

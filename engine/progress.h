@@ -13,6 +13,8 @@ class ProgressReporter {
   // total_steps: the planned number of steps (0 if unknown); tty: draw a bar on stderr.
   ProgressReporter(bool enabled, bool tty, double log_every_seconds, std::int64_t total_steps);
   void update(std::int64_t step, double epoch, double loss, double accuracy, double lr, double samples_per_s);
+  // For work that is not training (e.g. a simulation): "step a/b <detail>" with elapsed time and ETA.
+  void update_status(std::int64_t step, const std::string& detail);
   // A full line (e.g. evaluation results); clears the bar first.
   void message(const std::string& line);
   void finish();

@@ -150,6 +150,8 @@ TrainResult Trainer::run() {
     c.batch_size = c.schedule->batch_at(c.at_start);
     c.lr = lr_at_step(c.options.lr, c.at_start.epoch, c.planned_epochs, c.batch_size);
     c.optimizer->set_lr(c.lr);
+    c.optimizer->set_weight_decay(
+        weight_decay_at(c.options.lr.schedule, c.options.optimizer.weight_decay, c.at_start.epoch));
     c.step_values.clear();
     c.evaluated = false;
     const Batch b = c.loader->next(c.batch_size);

@@ -7,7 +7,8 @@ namespace curvlab {
 
 const std::vector<JobKind>& job_kinds() {
   static const std::vector<JobKind> kinds = {train_job_kind(), hessian_job_kind(), attack_job_kind(),
-                                               jacobian_job_kind()};
+                                               jacobian_job_kind(), simulate_job_kind(),
+                                               reconstruct_job_kind()};
   return kinds;
 }
 

@@ -54,5 +54,7 @@ JobKind train_job_kind();    // jobs/train/
 JobKind hessian_job_kind();  // jobs/hessian/
 JobKind attack_job_kind();   // jobs/attack/
 JobKind jacobian_job_kind(); // jobs/jacobian/
+JobKind simulate_job_kind(); // jobs/simulate/
+JobKind reconstruct_job_kind();  // jobs/reconstruct/
 
 }  // namespace curvlab

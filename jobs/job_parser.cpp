@@ -20,6 +20,7 @@
 #include "cluster/slurm_time.h"
 #include "comm/comm_options.h"
 #include "engine/data/dataset.h"
+#include "engine/data/flow_data.h"
 #include "engine/models/model.h"
 #include "jobs/job_kinds.h"
 #include "jobs/overrides.h"
@@ -53,6 +54,18 @@ void read_data(SectionReader& r, JobSpec& spec) {
   r.integer("synthetic_test", d.synthetic_test, Range::at_least(1));
   r.integer_list("synthetic_shape", d.synthetic_shape, Range::at_least(1), /*exact_size=*/3);
   r.integer("synthetic_classes", d.synthetic_classes, Range::at_least(2));
+  SectionReader& f = r.section("flow");
+  f.string("file", d.flow.file);
+  f.choice("field", d.flow.field, flow_field_names());
+  f.choice("units", d.flow.units, flow_unit_names());
+  f.integer("train_snapshots", d.flow.train_snapshots, Range::at_least(1));
+  f.integer("test_snapshots", d.flow.test_snapshots, Range::at_least(1));
+  f.integer("sensors", d.flow.sensors.count, Range::at_least(1));
+  f.choice("placement", d.flow.sensors.placement, sensor_placement_names());
+  auto sensor_seed = static_cast<std::int64_t>(d.flow.sensors.seed);
+  f.integer("sensor_seed", sensor_seed, Range::at_least(0));
+  d.flow.sensors.seed = static_cast<std::uint64_t>(sensor_seed);
+  f.number("wall_distance", d.flow.sensors.wall_distance, Range::above(0.5));
 }
 
 void read_model(SectionReader& r, JobSpec& spec) {
@@ -66,6 +79,7 @@ void read_model(SectionReader& r, JobSpec& spec) {
   }
   r.choice("activation", m.activation, activation_names());
   r.number("kappa", m.kappa, Range::at_least(0));
+  r.choice("batch_norm", m.batch_norm, decoder_norm_names());
 }
 
 void read_comm(SectionReader& r, JobSpec& spec) {
@@ -145,6 +159,30 @@ void check_model_rules(const JobSpec& spec) {
                            activation_names().name(spec.model.activation) +
                            "\": set activation = \"jumprelu\" under [model], or remove kappa");
   }
+  if (spec.model.batch_norm != DecoderNorm::kFeature && spec.model.name != "shallow_decoder") {
+    throw_config_error(spec.where("model.batch_norm"),
+                       "model.batch_norm applies to the shallow_decoder only (model.name is \"" + spec.model.name +
+                           "\"); remove it");
+  }
+  if (spec.model.name == "shallow_decoder" && spec.model.widths_given && spec.model.widths.size() != 2) {
+    throw_config_error(spec.where("model.widths"),
+                       "model.widths of shallow_decoder: two hidden widths, like [40, 45] (got " +
+                           std::to_string(spec.model.widths.size()) + ")");
+  }
+}
+
+// [data] keys that must agree with each other.
+void check_data_rules(const JobSpec& spec) {
+  if (spec.data.dataset != "flow") return;
+  if (spec.data.flow.file.empty()) {
+    throw_config_error(spec.where("data"),
+                       "data.dataset = \"flow\" needs data.flow.file: the flow.h5 of a simulate run "
+                       "(e.g. file = \"runs/cylinder_wake/flow.h5\" under [data.flow])");
+  }
+  if (spec.train.task != "regression" && spec.job.kind == "train") {
+    throw_config_error(spec.where("train.task"),
+                       "data.dataset = \"flow\" is a regression data set: set task = \"regression\" under [train]");
+  }
 }
 
 void check_cluster_rules(const JobSpec& spec) {
@@ -189,6 +227,7 @@ void read_all(ParseContext& ctx, const toml::table* root, JobSpec& spec) {
   top.check_unknown_keys();
   check_job_rules(spec);
   check_model_rules(spec);
+  check_data_rules(spec);
   for (const auto& kind : job_kinds()) kind.check(spec);
   check_cluster_rules(spec);
   check_sweep_rules(spec);

@@ -35,19 +35,23 @@ void throw_at(const JobSpec& spec, const std::string& key, const std::string& me
 }  // namespace
 
 void check_job_resources(const JobSpec& spec) {
+  if (spec.job.kind == "simulate") return;  // the lattice reads no data set (its guards run at parse time)
   const DataOptions& data = spec.data;
   // Probe the whole splits, so that a subset larger than the split is reported as such.
   DataOptions whole = data;
   whole.train_subset = 0;
   whole.test_subset = 0;
-  const std::string data_key = spec.locations.count("data.root") ? "data.root" : "data.dataset";
+  const bool flow = data.dataset == "flow";
+  const std::string data_key = flow                               ? "data.flow.file"
+                               : spec.locations.count("data.root") ? "data.root"
+                                                                   : "data.dataset";
   DatasetInfo info;
   try {
     info = probe_dataset(whole);
   } catch (const IoError& e) {
     // probe_dataset names the missing file and usually the fix; add ours when it does not.
     const std::string message = e.what();
-    const bool mentions_fix = message.find("data.root") != std::string::npos;
+    const bool mentions_fix = flow || message.find("data.root") != std::string::npos;  // flow: names the fix
     const std::string root = data.root.empty() ? default_data_root(data.dataset) : data.root;
     throw_at(spec, data_key,
              "cannot read the " + data.dataset + " data set" +

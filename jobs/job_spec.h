@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "algorithms/attack/attack_options.h"
+#include "algorithms/flow/lbm_options.h"
 #include "algorithms/jacobian/jacobian_options.h"
+#include "algorithms/flow/reconstruct_options.h"
 #include "algorithms/hessian/hessian_options.h"
 #include "algorithms/kfac/kfac_options.h"
 #include "algorithms/large_batch/batch_schedule.h"
@@ -47,7 +49,7 @@ struct TrainSpec {
   std::int64_t batch_size = 128;           // GLOBAL batch size
   bool drop_last = false;
   std::string task = "classification";     // a name of task_names() (engine/task.h)
-  OptimizerKind optimizer = OptimizerKind::kSgd;  // sgd | kfac (K-FAC-preconditioned SGD, options in [kfac]) | lars
+  OptimizerKind optimizer = OptimizerKind::kSgd;  // sgd | kfac (K-FAC-preconditioned SGD, options in [kfac]) | lars | adam | adamw
   double lr = 0.1;                         // with lr_scaling: the lr at reference_batch_size
   LrScaling lr_scaling = LrScaling::kNone; // none | linear | sqrt: lr x (batch / reference) or its square root
   std::int64_t reference_batch_size = 0;   // 0 = train.batch_size
@@ -58,6 +60,7 @@ struct TrainSpec {
   LrScheduleOptions lr_schedule;
   BatchScheduleOptions batch_schedule;
   LarsOptions lars;
+  AdamOptions adam;                        // [train.adam]: adam and adamw
   AdversarialTrainingOptions adversarial;  // [train.adversarial]
   std::int64_t micro_batches = 1;          // gradient accumulation: backward passes per step and rank
   bool noise_scale = false;                // measure the gradient noise scale (McCandlish et al. 2018)
@@ -122,6 +125,8 @@ struct JobSpec {
   QuantOptions quant;
   AttackStudyOptions attack;
   JacobianStudyOptions jacobian;
+  ReconstructStudyOptions reconstruct;     // [reconstruct] (jobs/reconstruct/)
+  SimulateOptions simulate;
   ClusterOptions cluster;
   SweepSpec sweep;
 

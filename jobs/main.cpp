@@ -17,6 +17,7 @@
 #include "jobs/job_parser.h"
 #include "jobs/report/report.h"
 #include "jobs/job_kinds.h"
+#include "jobs/simulate/simulate_sections.h"
 #include "jobs/sweep/sweep_runner.h"
 #include "jobs/sweep/sweep_status.h"
 #include "jobs/sweep/sweep_submit.h"
@@ -27,6 +28,11 @@ int validate(const curvlab::CliOptions& cli) {
   curvlab::JobSpec spec = curvlab::load_job_file(cli.file, cli.overrides);
   curvlab::check_job_resources(spec);
   if (spec.sweep.present) return curvlab::print_sweep_expansion(spec, cli.overrides);
+  if (spec.job.kind == "simulate") {
+    std::printf("%s: ok (kind simulate, output %s)\n%s", cli.file.c_str(), spec.job.output_dir.c_str(),
+                curvlab::describe_simulate_variants(spec.simulate).c_str());
+    return 0;
+  }
   if (spec.job.kind == "attack" || spec.job.kind == "hessian" || spec.job.kind == "jacobian") {
     // These kinds rebuild the model and its data set from the checkpoint's own job text at run time.
     const std::string& checkpoint = spec.job.kind == "attack"     ? spec.attack.checkpoint

@@ -3,6 +3,7 @@
 #include "engine/data/dataset.h"
 
 #include "engine/data/cifar_reader.h"
+#include "engine/data/flow_data.h"
 #include "engine/data/idx_reader.h"
 #include "engine/data/preprocess.h"
 #include "engine/data/synthetic.h"
@@ -114,7 +115,7 @@ Dataset idx_split(const std::string& name, const std::string& images, const std:
 }  // namespace
 
 const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> kNames = {"fashion-mnist", "mnist", "cifar10", "synthetic"};
+  static const std::vector<std::string> kNames = {"fashion-mnist", "mnist", "cifar10", "synthetic", "flow"};
   return kNames;
 }
 
@@ -136,6 +137,17 @@ DatasetInfo probe_dataset(const DataOptions& spec) {
     test_available = spec.synthetic_test;
     info.sample_shape = spec.synthetic_shape;
     info.num_classes = spec.synthetic_classes;
+  } else if (spec.dataset == "flow") {
+    const FlowFileInfo f = probe_flow_file(spec.flow);
+    train_available = spec.flow.train_snapshots;
+    test_available = spec.flow.test_snapshots;
+    CURVLAB_CHECK(train_available + test_available <= f.snapshots, ConfigError,
+                  "data.flow: " + std::to_string(train_available) + " training + " + std::to_string(test_available) +
+                      " test snapshots asked for, but " + spec.flow.file + " holds " + std::to_string(f.snapshots) +
+                      "; lower them or simulate more snapshots (simulate.snapshots)");
+    info.sample_shape = {1, 1, spec.flow.sensors.count};  // the sensor readings
+    info.num_classes = f.height * f.width;                // regression: the outputs, one per pixel
+    info.files = {spec.flow.file};
   } else if (is_idx(spec.dataset)) {
     const IdxFiles f = find_idx_files(spec);
     with_hint(spec.dataset, [&] {
@@ -179,6 +191,16 @@ DataSplits load_data(const DataOptions& spec, std::uint64_t seed) {
                  s.train_targets.narrow(0, 0, info.train_size).contiguous(), info.num_classes};
     out.test = {spec.dataset, s.test_inputs.narrow(0, 0, info.test_size).contiguous(),
                 s.test_targets.narrow(0, 0, info.test_size).contiguous(), info.num_classes};
+  } else if (spec.dataset == "flow") {
+    // Regression targets: inputs [N, 1, 1, s] readings, targets [N, H*W] fields (mean removed).
+    const FlowData f = load_flow_data(spec.flow);
+    const auto as_split = [&](const torch::Tensor& x, const torch::Tensor& y, std::int64_t n) {
+      return Dataset{spec.dataset, x.narrow(0, 0, n).reshape({n, 1, 1, x.size(1)}).contiguous(),
+                     y.narrow(0, 0, n).contiguous(), info.num_classes};
+    };
+    out.train = as_split(f.train_readings, f.train, info.train_size);
+    out.test = as_split(f.test_readings, f.test, info.test_size);
+    return out;  // data.normalize does not apply: the per-pixel training mean is already removed
   } else if (is_idx(spec.dataset)) {
     with_hint(spec.dataset, [&] {
       const auto& f = info.files;

@@ -12,7 +12,8 @@
 
 namespace curvlab {
 
-// One split held in memory: inputs [N, C, H, W] float32 (normalized when asked), targets [N] int64.
+// One split held in memory: inputs [N, C, H, W] float32 (normalized when asked), targets [N] int64
+// (classification) or [N, outputs] float32 (regression: the flow data set).
 struct Dataset {
   std::string name;
   torch::Tensor inputs;

@@ -1,6 +1,8 @@
 // Progress output of the training loop (see progress_hook.h).
 #include "engine/hooks/progress_hook.h"
 
+#include <cmath>
+
 #include <cstdio>
 
 #include "engine/train_context.h"
@@ -25,7 +27,8 @@ void ProgressHook::at_evaluation(TrainContext& c) {
   std::snprintf(buf, sizeof buf, " epoch %.2f:", c.epoch_progress());
   line += buf;
   for (std::size_t i = 2; i + 1 < e.columns().size(); ++i) {
-    std::snprintf(buf, sizeof buf, " %s %.4f", e.columns()[i].c_str(), e.column(e.columns()[i]).back());
+    const double v = e.column(e.columns()[i]).back();  // small values (regression losses) in scientific notation
+    std::snprintf(buf, sizeof buf, v != 0 && std::fabs(v) < 1e-2 ? " %s %.3e" : " %s %.4f", e.columns()[i].c_str(), v);
     line += buf;
   }
   c.message(line);

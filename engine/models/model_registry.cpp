@@ -8,13 +8,24 @@
 #include "engine/models/mlp.h"
 #include "engine/models/model.h"
 #include "engine/models/resnet.h"
+#include "engine/models/shallow_decoder.h"
 
 namespace curvlab {
 
 const std::vector<std::string>& model_names() {
   static const std::vector<std::string> kNames = {"mlp",      "lenet5",   "lenet_like", "convnet",  "resnet20",
-                                                  "resnet32", "resnet44", "resnet56",   "resnet110"};
+                                                  "resnet32", "resnet44", "resnet56",   "resnet110", "shallow_decoder"};
   return kNames;
+}
+
+const EnumNames<DecoderNorm>& decoder_norm_names() {
+  static const EnumNames<DecoderNorm> names = {
+      {DecoderNorm::kFeature, "feature"}, {DecoderNorm::kShared, "shared"}, {DecoderNorm::kNone, "none"}};
+  return names;
+}
+
+std::vector<std::int64_t> decoder_widths(const ModelOptions& spec) {
+  return spec.widths_given && !spec.widths.empty() ? spec.widths : std::vector<std::int64_t>{40, 45};
 }
 
 Net make_model(const ModelOptions& spec, const std::vector<std::int64_t>& sample_shape, std::int64_t num_classes) {
@@ -32,6 +43,10 @@ Net make_model(const ModelOptions& spec, const std::vector<std::int64_t>& sample
   if (name == "lenet5") return std::make_shared<LeNet5Impl>(sample_shape, num_classes, act);
   if (name == "lenet_like") return std::make_shared<LeNetLikeImpl>(sample_shape, num_classes, act);
   if (name == "convnet") return std::make_shared<ConvNetImpl>(sample_shape, num_classes, act);
+  if (name == "shallow_decoder") {
+    return std::make_shared<ShallowDecoderImpl>(sample_shape[0] * sample_shape[1] * sample_shape[2],
+                                                decoder_widths(spec), act, spec.batch_norm, num_classes);
+  }
   if (const std::int64_t n = resnet_blocks_per_stage(name)) {
     const std::vector<std::int64_t> widths = resnet_widths(spec);
     const std::string why = resnet_widths_problem(widths);
@@ -64,6 +79,15 @@ std::string model_spec_string(const ModelOptions& spec, const std::vector<std::i
   s += ":" + std::to_string(num_classes);
   // The MLP always names its widths and activation; the other models only when the activation is
   // not relu (so that the specs of relu models, and the checkpoints holding them, stay as they were).
+  if (spec.name == "shallow_decoder") {  // always every part: widths, activation, kappa, batch norm
+    std::string widths;
+    for (std::int64_t w : decoder_widths(spec)) widths += (widths.empty() ? "" : "x") + std::to_string(w);
+    std::ostringstream k;
+    k.precision(17);
+    k << spec.kappa;
+    return s + ":" + widths + ":" + activation_names().name(spec.activation) + ":" + k.str() + ":" +
+           decoder_norm_names().name(spec.batch_norm);
+  }
   const bool resnet = resnet_blocks_per_stage(spec.name) > 0;
   const bool narrow = resnet && resnet_widths(spec) != std::vector<std::int64_t>{16, 32, 64};
   if (spec.name == "mlp" || narrow || spec.activation != Activation::kRelu) {

@@ -4,17 +4,19 @@
 #include "base/error.h"
 #include "engine/task.h"
 #include "engine/tasks/classification.h"
+#include "engine/tasks/regression.h"
 
 namespace curvlab {
 
 const std::vector<std::string>& task_names() {
-  static const std::vector<std::string> names = {"classification"};
+  static const std::vector<std::string> names = {"classification", "regression"};
   return names;
 }
 
 TaskPtr make_task(const std::string& name) {
   if (name == "classification") return std::make_unique<ClassificationTask>();
-  CURVLAB_THROW(ConfigError, "unknown task '" + name + "' (allowed: classification)");
+  if (name == "regression") return std::make_unique<RegressionTask>();
+  CURVLAB_THROW(ConfigError, "unknown task '" + name + "' (allowed: classification, regression)");
 }
 
 }  // namespace curvlab

@@ -10,6 +10,8 @@
 #include "base/blas_threads.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "cluster/requeue.h"
+#include "cluster/stop_signals.h"
 #include "comm/factory.h"
 #include "jobs/job_parser.h"
 #include "jobs/run/run_failure.h"
@@ -83,6 +85,43 @@ int run_guarded(RunSetup& s, const RunOptions& options, const std::function<int(
     }
     throw;
   }
+}
+
+// After the trainer stopped on a signal (every rank, same step, checkpoint written): record it in
+// the status file, requeue the Slurm job (rank 0, when cluster.requeue), exit "stopped, resumable".
+int stopped_on_signal(const JobSpec& spec, const LaunchContext& launch, Communicator& comm, std::int64_t step,
+                      const std::string& checkpoint) {
+  const RunPaths paths(spec.job.output_dir);
+  const int mine = stop_signal_received();
+  const std::string why = mine != 0 ? stop_signal_name(mine) : "a stop signal on another rank";
+  comm.barrier();  // every rank is past its checkpoint write before the job may be requeued
+  if (comm.rank() == 0) {
+    const std::string at = why + " at step " + std::to_string(step) + "; checkpoint " + checkpoint;
+    std::string note = "run again with --resume (or --auto-resume) to continue";
+    bool requeued = false;
+    if (!launch.slurm_job_id.empty() && spec.cluster.requeue) {
+      // The status is written first: once Slurm requeues the job it may end this process any time.
+      write_text_atomic(paths.status, "requeued: " + at + "; Slurm job " + launch.slurm_job_id + "\n");
+      const RequeueOutcome q = requeue_slurm_job(launch.slurm_job_id);
+      requeued = q.ok;
+      if (requeued) {
+        std::fprintf(stderr, "curvlab: stopped on %s; Slurm job %s requeued: it resumes from this checkpoint\n",
+                     at.c_str(), launch.slurm_job_id.c_str());
+      } else {
+        note = "could not requeue Slurm job " + launch.slurm_job_id + " (" + q.message +
+               "); resubmit it (curvlab submit) or run again with --auto-resume";
+      }
+    }
+    if (!requeued) {
+      write_text_atomic(paths.status, "stopped: " + at + "\n");
+      std::fprintf(stderr, "curvlab: stopped on %s; %s (exit status %d)\n", at.c_str(), note.c_str(),
+                   kExitStoppedResumable);
+    }
+  }
+  // The other ranks wait for rank 0: a launcher that ends the job when one rank exits non-zero
+  // (srun --kill-on-bad-exit) must not stop rank 0 before it has requeued the job.
+  comm.barrier();
+  return kExitStoppedResumable;
 }
 
 }  // namespace curvlab

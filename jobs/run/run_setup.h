@@ -1,6 +1,7 @@
 // What every job kind's run function does around its own work, in one place: the launch context,
 // intra-op threads and the BLAS policy, the communicator, the run directory (job.toml, status file),
-// the start line, and the failure policy (status "failed: ...", rank-named abort, exit codes).
+// the start line, the failure policy (status "failed: ...", rank-named abort, exit codes) and the end
+// of a run stopped by a preemption signal (status "stopped", Slurm requeue, exit 75).
 // Not for: what a kind computes (jobs/<kind>/).
 #pragma once
 
@@ -39,5 +40,11 @@ void open_run_dir(const JobSpec& spec, RunSetup& setup, RunMode mode, bool quiet
 // several ranks, ends the job naming the rank (unless `options.divergence_ends_run_only` and it is a
 // divergence); any other exception ends the job on several ranks. Rethrows for the top level.
 int run_guarded(RunSetup& setup, const RunOptions& options, const std::function<int()>& body);
+
+// After a trainer stopped on a stop signal (every rank, same step, checkpoint written): records it
+// in the status file of spec.job.output_dir, requeues the Slurm job (rank 0, when cluster.requeue)
+// and returns kExitStoppedResumable (75). `step` and `checkpoint` say where the run stopped.
+int stopped_on_signal(const JobSpec& spec, const LaunchContext& launch, Communicator& comm, std::int64_t step,
+                      const std::string& checkpoint);
 
 }  // namespace curvlab

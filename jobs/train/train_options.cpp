@@ -26,6 +26,7 @@ TrainerOptions trainer_options(const JobSpec& spec) {
   o.optimizer.nesterov = t.nesterov;
   o.optimizer.weight_decay = t.weight_decay;
   o.optimizer.lars = t.lars;
+  o.optimizer.adam = t.adam;
   o.lr.lr = t.lr;
   o.lr.scaling = t.lr_scaling;
   o.lr.reference_batch = t.reference_batch_size;

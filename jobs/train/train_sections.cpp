@@ -25,6 +25,8 @@ void read_lr_schedule(SectionReader& r, LrScheduleOptions& s) {
   r.number_list("milestones", s.milestones, Range::at_least(0));
   r.number("gamma", s.gamma, Range::above(0));
   r.number("min_lr", s.min_lr, Range::at_least(0));
+  r.number("step_every", s.step_every, Range::at_least(0));
+  r.number("weight_decay_gamma", s.weight_decay_gamma, Range::above(0));
 }
 
 void read_batch_schedule(SectionReader& r, BatchScheduleOptions& b) {
@@ -46,6 +48,14 @@ void read_lars(SectionReader& r, LarsOptions& l) {
   r.number("trust_coefficient", l.trust_coefficient, Range::above(0));
   r.number("eps", l.eps, Range::at_least(0));
   r.boolean("exclude_bias_and_norm", l.exclude_bias_and_norm);
+}
+
+// [train.adam]: adam and adamw (algorithms/optim/adam.h), torch.optim's ranges.
+void read_adam(SectionReader& r, AdamOptions& a) {
+  r.number("beta1", a.beta1, Range::between(0, 1, /*hi_open=*/true));
+  r.number("beta2", a.beta2, Range::between(0, 1, /*hi_open=*/true));
+  r.number("eps", a.eps, Range::at_least(0));
+  r.boolean("amsgrad", a.amsgrad);
 }
 
 // [train.adversarial]: adversarial training (engine/hooks/adversarial_hook.h).
@@ -87,6 +97,7 @@ void read_train_section(SectionReader& r, JobSpec& spec) {
   read_lr_schedule(r.section("lr_schedule"), t.lr_schedule);
   read_batch_schedule(r.section("batch_schedule"), t.batch_schedule);
   read_lars(r.section("lars"), t.lars);
+  read_adam(r.section("adam"), t.adam);
   read_adversarial(r.section("adversarial"), t.adversarial);
   r.integer("micro_batches", t.micro_batches, Range::at_least(1));
   r.boolean("noise_scale", t.noise_scale);
@@ -131,6 +142,39 @@ void check_increasing(const JobSpec& spec, const std::string& key, const std::ve
   }
 }
 
+// [train.lr_schedule] kind = "step": milestones or step_every (one of them); step_every and
+// weight_decay_gamma belong to the step kind.
+void check_step_schedule(const JobSpec& spec) {
+  const LrScheduleOptions& s = spec.train.lr_schedule;
+  const bool step = s.kind == LrScheduleKind::kStep;
+  if (step && s.milestones.empty() && !(s.step_every > 0)) {
+    throw_config_error(spec.where("train.lr_schedule.kind"),
+                       "train.lr_schedule.kind = \"step\" needs train.lr_schedule.milestones, the "
+                       "epochs at which lr is multiplied by gamma, e.g. milestones = [30, 60], or "
+                       "train.lr_schedule.step_every, e.g. step_every = 30 (every 30 epochs)");
+  }
+  if (s.step_every > 0 && !s.milestones.empty()) {
+    throw_config_error(spec.where("train.lr_schedule.step_every"),
+                       "set only one of train.lr_schedule.milestones and train.lr_schedule.step_every "
+                       "(step_every = N is milestones = [N, 2N, 3N, ...])");
+  }
+  const std::string kind = "\"" + lr_schedule_names().name(s.kind) + "\"";
+  if (!step && s.step_every > 0) {
+    throw_config_error(spec.where("train.lr_schedule.step_every"),
+                       "train.lr_schedule.step_every needs train.lr_schedule.kind = \"step\" (got " + kind + ")");
+  }
+  if (!step && s.weight_decay_gamma != 1.0) {
+    throw_config_error(spec.where("train.lr_schedule.weight_decay_gamma"),
+                       "train.lr_schedule.weight_decay_gamma multiplies the weight decay at the steps of a step "
+                       "schedule: it needs train.lr_schedule.kind = \"step\" (got " + kind + ")");
+  }
+  if (step && s.step_every > 0 && spec.train.steps == 0 && static_cast<double>(spec.train.epochs) / s.step_every > 1e5) {
+    throw_config_error(spec.where("train.lr_schedule.step_every"),
+                       "train.lr_schedule.step_every = " + format_number(s.step_every) + " gives more than 100000 "
+                       "lr steps in train.epochs = " + std::to_string(spec.train.epochs) + "; use a larger step_every");
+  }
+}
+
 void check_cross_rules(const JobSpec& spec) {
   const TrainSpec& t = spec.train;
   if (t.epochs == 0 && t.steps == 0) {
@@ -138,6 +182,14 @@ void check_cross_rules(const JobSpec& spec) {
     throw_config_error(spec.where(key),
                        "train.epochs and train.steps are both 0: set train.epochs >= 1 or "
                        "train.steps >= 1 (steps > 0 overrides epochs)");
+  }
+  if (t.optimizer == OptimizerKind::kAdam || t.optimizer == OptimizerKind::kAdamw) {
+    for (const char* key : {"train.momentum", "train.dampening", "train.nesterov"}) {
+      if (!spec.locations.count(key)) continue;
+      throw_config_error(spec.where(key), std::string(key) + " does not apply to train.optimizer = \"" +
+                                              optimizer_names().name(t.optimizer) + "\" (its momentum is " +
+                                              "train.adam.beta1): remove " + key);
+    }
   }
   if (t.nesterov && (t.momentum <= 0.0 || t.dampening != 0.0)) {
     throw_config_error(spec.where("train.nesterov"),
@@ -148,11 +200,7 @@ void check_cross_rules(const JobSpec& spec) {
   const LrScheduleOptions& s = t.lr_schedule;
   check_increasing(spec, "train.lr_schedule.milestones", s.milestones);
   check_increasing(spec, "kfac.damping_milestones", spec.kfac.damping_milestones);
-  if (s.kind == LrScheduleKind::kStep && s.milestones.empty()) {
-    throw_config_error(spec.where("train.lr_schedule.kind"),
-                       "train.lr_schedule.kind = \"step\" needs train.lr_schedule.milestones, the "
-                       "epochs at which lr is multiplied by gamma, e.g. milestones = [30, 60]");
-  }
+  check_step_schedule(spec);
   if (s.min_lr > t.lr) {
     throw_config_error(spec.where("train.lr_schedule.min_lr"),
                        "train.lr_schedule.min_lr must be <= train.lr (got min_lr " +

@@ -10,7 +10,10 @@ Command line (used by tests/engine/models/python_twin.h (used by each model test
   curvlab_models.py --logits DIR
       for every DIR/<case>/manifest.txt written by the C++ test: builds the model, loads the
       tensors, runs the input in eval mode and writes DIR/<case>/logits_py.bin (float32).
-SPEC is NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA]]] with WIDTHS like 256x128 (an MLP's hidden
+  curvlab_models.py --train-step DIR
+      regression twins: one train-mode step with MSE and torch.optim.Adam (the manifest's "target"
+      and "adam LR WEIGHT_DECAY" lines); writes DIR/<case>/after_<name>.bin for every parameter/buffer.
+SPEC is NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA[:BATCH_NORM]]]] with WIDTHS like 256x128 (an MLP's hidden
 widths, or a ResNet's three stage widths like 4x8x16; "-" for none, or a model's default), e.g. resnet20:3:32:32:10, mlp:1:28:28:10:64x32:tanh or
 lenet_like:1:28:28:10:-:jumprelu:0.5 (curvlab::model_spec_string writes the same).
 """
@@ -24,7 +27,7 @@ import torch.nn.functional as F
 
 ACTIVATIONS = {'relu': F.relu, 'tanh': torch.tanh, 'gelu': F.gelu, 'sigmoid': torch.sigmoid}
 RESNET_BLOCKS = {'resnet20': 3, 'resnet32': 5, 'resnet44': 7, 'resnet56': 9, 'resnet110': 18}
-MODEL_NAMES = ['mlp', 'lenet5', 'lenet_like', 'convnet'] + list(RESNET_BLOCKS)
+MODEL_NAMES = ['mlp', 'lenet5', 'lenet_like', 'convnet'] + list(RESNET_BLOCKS) + ['shallow_decoder']
 
 
 class Activation(nn.Module):
@@ -202,7 +205,44 @@ class ResNet(nn.Module):
         return self.linear(out)
 
 
-def build(name, sample_shape, num_classes, widths=None, activation='relu', kappa=0.0):
+class ShallowDecoder(nn.Module):
+    """The shallow decoder (Erichson et al. 2020): readings -> Linear, activation, batch norm (x2) -> field.
+
+    batch_norm: 'feature' (BatchNorm1d(width)), 'shared' (BatchNorm1d(1) on [B, 1, width], the reference
+    code's) or 'none'. Parameter names as the reference's Sequential blocks."""
+
+    def __init__(self, sensors, widths, activation, batch_norm, outputs):
+        super().__init__()
+        self.activation = activation if isinstance(activation, Activation) else Activation(activation)
+        self.batch_norm = batch_norm
+        w1, w2 = widths
+
+        def block(n_in, n_out):
+            layers = [nn.Linear(n_in, n_out), nn.ReLU()]
+            if batch_norm != 'none':
+                layers.append(nn.BatchNorm1d(1 if batch_norm == 'shared' else n_out))
+            return nn.Sequential(*layers)
+
+        self.learn_features = block(sensors, w1)
+        self.learn_coef = block(w1, w2)
+        self.learn_dictionary = nn.Sequential(nn.Linear(w2, outputs))
+
+    def _block(self, b, x):  # [B, in] -> [B, out]
+        x = self.activation(b[0](x))
+        if self.batch_norm == 'none':
+            return x
+        if self.batch_norm == 'shared':
+            return b[2](x.unsqueeze(1)).squeeze(1)
+        return b[2](x)
+
+    def forward(self, x):  # [B, 1, 1, s] -> [B, m]
+        x = x.flatten(1)
+        x = self._block(self.learn_features, x)
+        x = self._block(self.learn_coef, x)
+        return self.learn_dictionary(x)
+
+
+def build(name, sample_shape, num_classes, widths=None, activation='relu', kappa=0.0, batch_norm='feature'):
     """The twin of curvlab::make_model: sample_shape is (C, H, W)."""
     c, h, w = (int(v) for v in sample_shape)
     act = Activation(activation, kappa)
@@ -214,13 +254,15 @@ def build(name, sample_shape, num_classes, widths=None, activation='relu', kappa
         return LeNetLike((c, h, w), num_classes, act)
     if name == 'convnet':
         return ConvNet((c, h, w), num_classes, act)
+    if name == 'shallow_decoder':
+        return ShallowDecoder(c * h * w, widths or (40, 45), act, batch_norm, num_classes)
     if name in RESNET_BLOCKS:
         return ResNet(RESNET_BLOCKS[name], (c, h, w), num_classes, act, widths or (16, 32, 64))
     raise ValueError(f'unknown model {name!r}; allowed: {", ".join(MODEL_NAMES)}')
 
 
 def build_from_spec(spec):
-    """Builds from NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA]]]."""
+    """Builds from NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA[:BATCH_NORM]]]]."""
     parts = spec.split(':')
     name, c, h, w, k = parts[0], *(int(p) for p in parts[1:5])
     widths = None
@@ -228,7 +270,9 @@ def build_from_spec(spec):
         widths = [] if parts[5] == '-' else [int(v) for v in parts[5].split('x')]
     activation = parts[6] if len(parts) > 6 else 'relu'
     kappa = float(parts[7]) if len(parts) > 7 else 0.0
-    return build(name, (c, h, w), k, widths if name == 'mlp' or name in RESNET_BLOCKS else None, activation, kappa)
+    batch_norm = parts[8] if len(parts) > 8 else 'feature'
+    keep = name in ('mlp', 'shallow_decoder') or name in RESNET_BLOCKS
+    return build(name, (c, h, w), k, widths if keep else None, activation, kappa, batch_norm)
 
 
 def dump_names(specs):
@@ -276,7 +320,45 @@ def run_logits(root):
         print(f'{case}\t{spec}\tlogits {tuple(logits.shape)}')
 
 
+def run_train_step(root):
+    """Regression twins: one training step (train mode, MSE loss, torch.optim.Adam) from each case's
+    tensors; writes the updated parameters and buffers as after_<key>.bin (float32, int64 counts)."""
+    torch.set_num_threads(1)
+    for case in sorted(os.listdir(root)):
+        folder = os.path.join(root, case)
+        manifest = os.path.join(folder, 'manifest.txt')
+        if not os.path.isfile(manifest):
+            continue
+        spec, inputs, target, lr, wd, state = None, None, None, 0.0, 0.0, {}
+        with open(manifest) as f:
+            for line in f:
+                fields = line.split()
+                if fields[0] == 'spec':
+                    spec = fields[1]
+                elif fields[0] == 'input':
+                    inputs = read_tensor(folder, *fields[1:4])
+                elif fields[0] == 'target':
+                    target = read_tensor(folder, *fields[1:4])
+                elif fields[0] == 'adam':
+                    lr, wd = float(fields[1]), float(fields[2])
+                elif fields[0] == 'tensor':
+                    state[fields[1]] = read_tensor(folder, *fields[2:5])
+        model = build_from_spec(spec)
+        model.load_state_dict(state, strict=True)
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
+        loss = F.mse_loss(model(inputs), target)
+        loss.backward()
+        opt.step()
+        for key, t in list(model.named_parameters()) + list(model.named_buffers()):
+            t.detach().numpy().tofile(os.path.join(folder, 'after_' + key + '.bin'))
+        print(f'{case}\t{spec}\tloss {loss.item():.6g}')
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == '--train-step':
+        run_train_step(argv[1])
+        return 0
     if len(argv) >= 2 and argv[0] == '--dump-names':
         dump_names(argv[1:])
         return 0

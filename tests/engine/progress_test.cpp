@@ -63,6 +63,17 @@ TEST(ProgressReporter, BarFillsByStepAndRedrawsAtMostTenTimesASecond) {
   EXPECT_EQ(text.find("step 6/24", text.find("step 6/24") + 1), std::string::npos) << "drawn twice: " << text;
 }
 
+// update_status: the same line with the caller's detail in place of the training numbers.
+TEST(ProgressReporter, StatusLineWithDetail) {
+  CaptureStderr err;
+  ProgressReporter p(true, false, 1000.0, 4);
+  p.update_status(1, "warmup, 40.0 MLUPS");  // interval not reached: nothing
+  p.update_status(4, "snapshot 3/3, 41.5 MLUPS");
+  const std::string text = err.text();
+  EXPECT_EQ(text.find("step 1/4"), std::string::npos) << text;
+  EXPECT_EQ(text.rfind("step 4/4 snapshot 3/3, 41.5 MLUPS elapsed 00:00 ETA 00:00\n", 0), 0u) << text;
+}
+
 TEST(ProgressReporter, DisabledPrintsNothing) {
   CaptureStderr err;
   ProgressReporter p(false, true, 0.0, 3);

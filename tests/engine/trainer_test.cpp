@@ -2,7 +2,8 @@
 // to an uninterrupted run; a NaN loss stops the run with a DivergenceError naming its step and no
 // checkpoint holding NaN, also when the step metrics are read only every train.metrics_every_steps
 // steps, which changes neither the step table nor the checkpoints; micro-batches give the one-batch
-// result (SGD and K-FAC, 1e-5); stop_at_target ends at the first evaluation meeting the target; LARS
+// result (SGD and K-FAC, 1e-5); Adam and AdamW (with a step schedule of lr and weight decay) resume
+// bitwise too; stop_at_target ends at the first evaluation meeting the target; LARS
 // and a step batch schedule couple the lr to the scheduled batch; the evaluation cadence
 // (every N steps, every E epochs, epoch ends, the last step); and the loop's hook calls in order.
 #include <gtest/gtest.h>
@@ -28,15 +29,17 @@ namespace {
 
 std::string temp_dir(const std::string& name) { return test_util::temp_dir("trainer_test", name); }
 
-JobSpec tiny_job(const std::string& out, double lr = 0.1) {
+// `optimizer` replaces the SGD keys ("momentum = 0.9"), `schedule` the [train.lr_schedule] keys.
+JobSpec tiny_job(const std::string& out, double lr = 0.1, const std::string& optimizer = "momentum = 0.9\n",
+                 const std::string& schedule = "kind = \"cosine\"\nwarmup_epochs = 0.5\n") {
   const std::string text =
       "[job]\nname = \"t\"\noutput_dir = \"" + out + "\"\nseed = 3\n"
       "[data]\ndataset = \"synthetic\"\nsynthetic_train = 200\nsynthetic_test = 64\nsynthetic_shape = [1, 4, 4]\n"
       "synthetic_classes = 3\n"
       "[model]\nname = \"mlp\"\nwidths = [16]\n"
-      "[train]\nepochs = 2\nbatch_size = 24\nlr = " + std::to_string(lr) + "\nmomentum = 0.9\nweight_decay = 1e-4\n"
+      "[train]\nepochs = 2\nbatch_size = 24\nlr = " + std::to_string(lr) + "\n" + optimizer + "weight_decay = 1e-4\n"
       "checkpoint_every_steps = 4\nkeep_last = 2\nlog_every_seconds = 1000\n"
-      "[train.lr_schedule]\nkind = \"cosine\"\nwarmup_epochs = 0.5\n";
+      "[train.lr_schedule]\n" + schedule;
   return parse_job_text(text, "tiny.toml");
 }
 
@@ -74,6 +77,14 @@ struct Recorder : StepHook {
   int min_micro_batches(const TrainContext&) const override { return 2; }
 };
 
+// Records the optimizer's weight decay at each update.
+struct WeightDecayProbe : StepHook {
+  std::vector<double>* decays;
+  explicit WeightDecayProbe(std::vector<double>* d) : decays(d) {}
+  std::string name() const override { return "weight_decay_probe"; }
+  void before_update(TrainContext& c) override { decays->push_back(c.optimizer->weight_decay()); }
+};
+
 }  // namespace
 
 TEST(Trainer, ResumeMidEpochIsBitwiseIdentical) {
@@ -105,6 +116,49 @@ TEST(Trainer, ResumeMidEpochIsBitwiseIdentical) {
   EXPECT_DOUBLE_EQ(full.test_accuracy, rest.test_accuracy);
   fs::remove_all(a);
   fs::remove_all(b);
+}
+
+// Adam and AdamW (amsgrad) with the paper's kind of step schedule (lr x 0.9, weight decay x 0.8
+// every 0.5 epochs, so the stop at step 6 falls between two steps of it): a run stopped mid-epoch
+// and resumed ends bitwise equal to the uninterrupted run, and it trains.
+TEST(Trainer, AdamResumeMidEpochIsBitwiseIdentical) {
+  auto comm = std::make_shared<LocalCommunicator>();
+  const std::string schedule = "kind = \"step\"\nstep_every = 0.5\ngamma = 0.9\nweight_decay_gamma = 0.8\n";
+  for (const std::string keys : {"optimizer = \"adam\"\n", "optimizer = \"adamw\"\nadam.amsgrad = true\n"}) {
+    auto job = [&](const std::string& out) { return tiny_job(out, 0.01, keys, schedule); };
+    const std::string a = temp_dir("adam_full"), b = temp_dir("adam_resumed");
+    prepare_run_dir(a, RunMode::kFresh);
+    auto trainer = make_job_trainer(job(a), comm, RunMode::kFresh);
+    std::vector<double> decays;  // the weight decay each update used
+    trainer->add_hook([&](TrainContext&) { return std::make_unique<WeightDecayProbe>(&decays); });
+    const TrainResult full = trainer->run();
+    EXPECT_EQ(full.steps, 18);
+    ASSERT_EQ(decays.size(), 18u);
+    EXPECT_EQ(decays.front(), 1e-4);
+    EXPECT_EQ(decays[5], 1e-4 * 0.8);  // step 6 starts at epoch 0.6
+    EXPECT_EQ(decays.back(), 1e-4 * 0.8 * 0.8 * 0.8);
+    prepare_run_dir(b, RunMode::kFresh);
+    std::int64_t polls = 0;
+    TrainerCallbacks stop_at_step_6;
+    stop_at_step_6.stop_requested = [&] { return ++polls > 6; };
+    EXPECT_EQ(make_job_trainer(job(b), comm, RunMode::kFresh, stop_at_step_6)->run().steps, 6);
+    const TrainResult rest = make_job_trainer(job(b), comm, RunMode::kResume)->run();
+    EXPECT_EQ(rest.resumed_from_step, 6);
+    auto ma = final_model(a), mb = final_model(b);
+    ASSERT_FALSE(ma.empty());
+    for (const auto& [name, t] : ma) {
+      ASSERT_TRUE(mb.count(name)) << name;
+      EXPECT_TRUE(torch::equal(t, mb[name])) << keys << name << " max diff " << (t - mb[name]).abs().max().item<double>();
+    }
+    EXPECT_DOUBLE_EQ(full.test_accuracy, rest.test_accuracy);
+    const auto steps = read_csv(a + "/metrics_steps.csv");
+    EXPECT_DOUBLE_EQ(steps.at("lr").front(), 0.01);
+    EXPECT_DOUBLE_EQ(steps.at("lr").back(), 0.01 * 0.9 * 0.9 * 0.9);  // epoch 1.9: 3 steps of 0.5
+    EXPECT_LT(steps.at("loss").back(), steps.at("loss").front()) << keys;
+    EXPECT_GT(full.test_accuracy, 0.5) << keys;  // 3 classes: chance is 1/3
+    fs::remove_all(a);
+    fs::remove_all(b);
+  }
 }
 
 TEST(Trainer, NanLossStopsWithoutCheckpoint) {

@@ -9,7 +9,8 @@ CASE:
            parameters AND running statistics match the 1-rank run; with local batch norm they
            do not (the control: the test would notice if synchronisation silently did nothing)
   resume   a run checkpointed under 2 ranks and resumed under 1, and one under 1 resumed under 3,
-           end equal to the uninterrupted 1-rank run
+           end equal to the uninterrupted 1-rank run; so does an AdamW (amsgrad) run with a step
+           schedule of lr and weight decay (step_every, weight_decay_gamma), 2 ranks resumed under 1
   schedule a cyclical batch schedule (triangular, 16..48 in steps) with the gradient noise scale, for
            SGD and K-FAC: 2 and 3 ranks match the 1-rank parameters; the noise-scale columns of 2
            ranks (per-rank gradients) equal those of 1 rank (two micro-batches: the same halves);
@@ -129,16 +130,24 @@ def case_syncbn(r):
     return ok
 
 
+ADAMW = ('momentum = 0.9\nnesterov = true\n', 'optimizer = "adamw"\nadam.amsgrad = true\n')
+STEP_EVERY = '[train.lr_schedule]\nkind = "step"\nstep_every = 0.5\ngamma = 0.9\nweight_decay_gamma = 0.8'
+
+
 def case_resume(r):
     ok = True
-    full = job('@OUT@', 'mlp', 26, 12)
-    ref = final_state(r.run(1, full))
-    for first, second in ((2, 1), (1, 3)):
-        out = os.path.join(r.tmp, f'resume_{first}_{second}')
-        r.run(first, job('@OUT@', 'mlp', 26, 6), out=out)  # checkpoint at step 6
-        r.run(second, full, '--resume', out=out)            # continues to step 12
-        ok &= compare(f'checkpoint under {first} rank(s) at step 6, resumed under {second} to step 12 vs '
-                      f'uninterrupted 1 rank', final_state(out), ref)
+    for name, adamw in (('sgd', False), ('adamw', True)):
+        def text(steps):
+            t = job('@OUT@', 'mlp', 26, steps, STEP_EVERY if adamw else '')
+            return t.replace(*ADAMW) if adamw else t
+        full = text(12)
+        ref = final_state(r.run(1, full))
+        for first, second in ((2, 1), (1, 3)) if not adamw else ((2, 1),):
+            out = os.path.join(r.tmp, f'resume_{name}_{first}_{second}')
+            r.run(first, text(6), out=out)            # checkpoint at step 6
+            r.run(second, full, '--resume', out=out)  # continues to step 12
+            ok &= compare(f'{name}: checkpoint under {first} rank(s) at step 6, resumed under {second} to step 12 vs '
+                          f'uninterrupted 1 rank', final_state(out), ref)
     return ok
 
 

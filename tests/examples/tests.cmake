@@ -40,3 +40,19 @@ add_test(NAME examples.resnet_linearization
           $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/examples)
 set_tests_properties(examples.resnet_linearization PROPERTIES LABELS example TIMEOUT 600
   ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The cylinder wake (examples/cylinder_wake.toml, docs/flow.md) at smoke size: a 200 x 50 grid,
+# 151 snapshots; it sheds at St 0.16-0.22. A few seconds.
+add_test(NAME examples.cylinder_wake
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/examples/cylinder_wake_test.py
+          $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/examples)
+set_tests_properties(examples.cylinder_wake PROPERTIES LABELS example TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The flow-reconstruction study (examples/flow_reconstruction.toml, docs/flow.md) at smoke size: the
+# wake of cylinder_wake_test.py, then 3 and 5 sensors, 60 epochs; every count and method recorded.
+add_test(NAME examples.flow_reconstruction
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/examples/flow_reconstruction_test.py
+          $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/examples)
+set_tests_properties(examples.flow_reconstruction PROPERTIES LABELS example TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")

@@ -17,8 +17,9 @@ namespace curvlab {
 namespace {
 
 TEST(JobKinds, RegisteredKindsAndTheirSections) {
-  ASSERT_EQ(job_kinds().size(), 4u);
-  EXPECT_EQ(job_kind_names(), (std::vector<std::string>{"train", "hessian", "attack", "jacobian"}));
+  ASSERT_EQ(job_kinds().size(), 6u);
+  EXPECT_EQ(job_kind_names(), (std::vector<std::string>{"train", "hessian", "attack", "jacobian", "simulate",
+                                                    "reconstruct"}));
   const auto sections = [](const JobKind& k) {
     std::vector<std::string> names;
     for (const auto& s : k.sections) names.emplace_back(s.name);
@@ -28,6 +29,8 @@ TEST(JobKinds, RegisteredKindsAndTheirSections) {
   EXPECT_EQ(sections(job_kinds()[1]), (std::vector<std::string>{"hessian", "quant"}));
   EXPECT_EQ(sections(job_kinds()[2]), (std::vector<std::string>{"attack"}));
   EXPECT_EQ(sections(job_kinds()[3]), (std::vector<std::string>{"jacobian"}));
+  EXPECT_EQ(sections(job_kinds()[4]), (std::vector<std::string>{"simulate"}));
+  EXPECT_EQ(sections(job_kinds()[5]), (std::vector<std::string>{"reconstruct"}));
   for (const JobKind& k : job_kinds()) {
     EXPECT_NE(k.check, nullptr) << k.name;
     EXPECT_NE(k.run, nullptr) << k.name;
@@ -37,6 +40,7 @@ TEST(JobKinds, RegisteredKindsAndTheirSections) {
   EXPECT_EQ(train_job_kind().name, "train");
   EXPECT_EQ(hessian_job_kind().name, "hessian");
   EXPECT_EQ(attack_job_kind().name, "attack");
+  EXPECT_EQ(simulate_job_kind().name, "simulate");
   EXPECT_EQ(allowed_values("job.kind"), job_kind_names());  // the parser takes its names from here
 }
 

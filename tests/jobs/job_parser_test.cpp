@@ -41,6 +41,7 @@ name = "mlp"
 widths = [32, 16, 8]
 activation = "jumprelu"
 kappa = 0.75
+batch_norm = "feature"
 [train]
 epochs = 0
 steps = 500
@@ -75,6 +76,8 @@ warmup_start_factor = 0.25
 milestones = [1, 2.5, 4]
 gamma = 0.5
 min_lr = 0.001
+step_every = 0
+weight_decay_gamma = 0.8
 [train.batch_schedule]
 kind = "step"
 unit = "steps"
@@ -92,6 +95,11 @@ ensemble = true
 trust_coefficient = 0.002
 eps = 1e-8
 exclude_bias_and_norm = false
+[train.adam]
+beta1 = 0.8
+beta2 = 0.99
+eps = 1e-7
+amsgrad = true
 [comm]
 backend = "local"
 bucket_mb = 4.0
@@ -249,6 +257,48 @@ top_c = 3
 max_iter = 7
 overshoot = 0.04
 top_c = 5
+[simulate]
+nx = 120
+ny = 40
+diameter = 8
+center_x = 30
+center_y = 20.5
+u = 0.05
+re = 60
+outlet = "convective"
+walls = "periodic"
+perturbation = 0.02
+warmup_steps = 10
+snapshots = 3
+snapshot_every = 2
+lift_every = 2
+plots = false
+[simulate.window]
+x0 = 30
+x1 = 110
+y0 = 5
+y1 = 35
+[simulate.sweep]
+re = [60, 80]
+scale = [1, 2]
+[data.flow]
+file = "runs/w/flow.h5"
+field = "ux"
+units = "lattice"
+train_snapshots = 40
+test_snapshots = 20
+sensors = 6
+placement = "random"
+sensor_seed = 3
+wall_distance = 0.7
+[reconstruct]
+sensor_counts = [2, 4]
+methods = ["pod"]
+pod_plus_ridge = 0.001
+pod_plus_modes = 5
+plot_snapshot = 2
+plot_sensors = 4
+plots = false
 [sweep]
 target_metric = "test_loss"
 target_value = 0.5
@@ -376,6 +426,12 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_EQ(s.train.batch_schedule.multiple_of, 8);
   EXPECT_DOUBLE_EQ(s.train.lars.trust_coefficient, 0.002);
   EXPECT_FALSE(s.train.lars.exclude_bias_and_norm);
+  EXPECT_DOUBLE_EQ(s.train.lr_schedule.step_every, 0.0);
+  EXPECT_DOUBLE_EQ(s.train.lr_schedule.weight_decay_gamma, 0.8);
+  EXPECT_DOUBLE_EQ(s.train.adam.beta1, 0.8);
+  EXPECT_DOUBLE_EQ(s.train.adam.beta2, 0.99);
+  EXPECT_DOUBLE_EQ(s.train.adam.eps, 1e-7);
+  EXPECT_TRUE(s.train.adam.amsgrad);
   EXPECT_EQ(backend_names().name(s.comm.backend), "local");
   EXPECT_DOUBLE_EQ(s.comm.bucket_mb, 4.0);
   EXPECT_DOUBLE_EQ(s.comm.first_bucket_mb, 0.5);
@@ -393,6 +449,14 @@ TEST(JobParser, EveryKeyIsReadIntoItsField) {
   EXPECT_EQ(s.kfac.skip_layers, (std::vector<std::string>{"fc2", "conv2d"}));
   EXPECT_DOUBLE_EQ(s.kfac.grad_worker_fraction, 0.5);
   EXPECT_DOUBLE_EQ(s.kfac.bucket_mb, 8.0);
+  EXPECT_EQ(s.model.batch_norm, DecoderNorm::kFeature);
+  EXPECT_EQ(s.data.flow.file, "runs/w/flow.h5");
+  EXPECT_EQ(s.data.flow.field, "ux");
+  EXPECT_EQ(s.data.flow.units, "lattice");
+  EXPECT_EQ(s.data.flow.sensors.count, 6);
+  EXPECT_EQ(s.data.flow.sensors.placement, SensorPlacement::kRandom);
+  EXPECT_EQ(s.reconstruct.sensor_counts, (std::vector<std::int64_t>{2, 4}));
+  EXPECT_EQ(s.reconstruct.pod_plus_modes, 5);
 }
 
 TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
@@ -406,11 +470,12 @@ TEST(JobParser, LocationsRecordedForEveryKeyWritten) {
   EXPECT_EQ(s.where("job.seed").str(), "every.toml:5:8");
   EXPECT_EQ(s.where("data.synthetic_shape").str(), "every.toml:14:19");
   EXPECT_EQ(s.where("model.kappa").str(), "every.toml:20:9");
-  EXPECT_EQ(s.where("train.batch_size").str(), "every.toml:24:14");
-  EXPECT_EQ(s.where("train.lr").str(), "every.toml:27:6");
-  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:49:8");
-  EXPECT_EQ(s.where("train.batch_schedule.shape").str(), "every.toml:63:9");
-  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:76:18");
+  EXPECT_EQ(s.where("train.batch_size").str(), "every.toml:25:14");
+  EXPECT_EQ(s.where("train.lr").str(), "every.toml:28:6");
+  EXPECT_EQ(s.where("train.lr_schedule.kind").str(), "every.toml:50:8");
+  EXPECT_EQ(s.where("train.batch_schedule.shape").str(), "every.toml:66:9");
+  EXPECT_EQ(s.where("train.adam.amsgrad").str(), "every.toml:79:11");
+  EXPECT_EQ(s.where("comm.sync_batchnorm").str(), "every.toml:84:18");
 }
 
 TEST(JobParser, JobFileKeysListsSectionsAndKeysInOrder) {
@@ -567,13 +632,13 @@ const std::vector<BadCase>& parser_cases() {
       {"JobNameWithSpace", "[job]\nname = \"my run\"\noutput_dir = \"o\"\n", {},
        {"job.toml:2:8: job.name may hold only letters, digits, '-', '_' and '.' (got \"my run\")"}},
       {"DatasetNearMiss", kJob + "[data]\ndataset = \"fashion_mnist\"\n", {},
-       {"job.toml:4:11: data.dataset must be one of fashion-mnist, mnist, cifar10, synthetic "
-        "(got \"fashion_mnist\"); did you mean \"fashion-mnist\"?"}},
+       {"job.toml:4:11: data.dataset must be one of fashion-mnist, mnist, cifar10, synthetic, "
+        "flow (got \"fashion_mnist\"); did you mean \"fashion-mnist\"?"}},
       {"DatasetFarOff", kJob + "[data]\ndataset = \"imagenet\"\n", {},
-       {"data.dataset must be one of fashion-mnist, mnist, cifar10, synthetic (got \"imagenet\")"}},
+       {"data.dataset must be one of fashion-mnist, mnist, cifar10, synthetic, flow (got \"imagenet\")"}},
       {"ModelNearMiss", kJob + "[model]\nname = \"resnet21\"\n", {},
        {"job.toml:4:8: model.name must be one of mlp, lenet5, lenet_like, convnet, resnet20, resnet32, "
-        "resnet44, resnet56, resnet110 (got \"resnet21\"); did you mean \"resnet20\"?"}},
+        "resnet44, resnet56, resnet110, shallow_decoder (got \"resnet21\"); did you mean \"resnet20\"?"}},
       {"ActivationNearMiss", kJob + "[model]\nactivation = \"tanhh\"\n", {},
        {"model.activation must be one of relu, tanh, gelu, sigmoid, jumprelu (got \"tanhh\"); did you mean "
         "\"tanh\"?"}},
@@ -586,7 +651,7 @@ const std::vector<BadCase>& parser_cases() {
        {"job.toml:5:9: model.kappa is JumpReLU's threshold, but model.activation is \"relu\": set "
         "activation = \"jumprelu\" under [model], or remove kappa"}},
       {"JobKindNearMiss", "[job]\nkind = \"trian\"\noutput_dir = \"o\"\n", {},
-       {"job.toml:2:8: job.kind must be one of train, hessian, attack, jacobian (got \"trian\"); did you mean \"train\"?"}},
+       {"job.toml:2:8: job.kind must be one of train, hessian, attack, jacobian, simulate, reconstruct (got \"trian\"); did you mean \"train\"?"}},
       {"BackendNearMiss", kJob + "[comm]\nbackend = \"ncl\"\n", {},
        {"job.toml:4:11: comm.backend must be one of auto, mpi, nccl, local (got \"ncl\"); "
         "did you mean \"nccl\"?"}},
@@ -631,24 +696,26 @@ TEST(LoadJobFile, DirectoryIsAConfigError) {
 }
 
 TEST(JobParser, AllowedValuesComeFromTheRegistries) {
-  EXPECT_EQ(allowed_values("job.kind"), (std::vector<std::string>{"train", "hessian", "attack", "jacobian"}));
-  EXPECT_EQ(allowed_values("data.dataset"), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "synthetic"}));
+  EXPECT_EQ(allowed_values("job.kind"), (std::vector<std::string>{"train", "hessian", "attack", "jacobian", "simulate", "reconstruct"}));
+  EXPECT_EQ(allowed_values("data.dataset"),
+            (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "synthetic", "flow"}));
   EXPECT_EQ(allowed_values("model.name").front(), "mlp");
-  EXPECT_EQ(allowed_values("train.task"), (std::vector<std::string>{"classification"}));
+  EXPECT_EQ(allowed_values("train.task"), (std::vector<std::string>{"classification", "regression"}));
   EXPECT_EQ(allowed_values("comm.backend"), (std::vector<std::string>{"auto", "mpi", "nccl", "local"}));
   EXPECT_TRUE(allowed_values("train.lr").empty());
   EXPECT_TRUE(allowed_values("no.such.key").empty());
 }
 
 // The sections are read in the documented order (job, data, model, train, comm, kfac, hessian,
-// quant, attack, jacobian, then cluster and sweep), whatever order the kinds registered them in.
+// quant, attack, jacobian, simulate, reconstruct, then cluster and sweep), whatever order the kinds registered them in.
 TEST(JobParser, SectionsInTheDocumentedOrder) {
   std::vector<std::string> sections;
   for (const auto& k : job_file_keys()) {
     if (k.find('.') == std::string::npos) sections.push_back(k);
   }
   EXPECT_EQ(sections, (std::vector<std::string>{"job", "data", "model", "train", "comm", "kfac", "hessian", "quant",
-                                                "attack", "jacobian", "cluster", "sweep"}));
+                                                "attack", "jacobian", "simulate", "reconstruct", "cluster",
+                                                "sweep"}));
 }
 
 TEST(JobParser, EmptyFileNeedsOnlyTheOutputDirectory) {

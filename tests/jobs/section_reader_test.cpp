@@ -50,7 +50,7 @@ const std::vector<BadCase>& section_reader_cases() {
        {"job.toml:4:12: train.nesterov must be true or false, got string \"yes\""}},
       {"DatasetInteger", kJob + "[data]\ndataset = 10\n", {},
        {"job.toml:4:11: data.dataset must be a string, one of fashion-mnist, mnist, cifar10, "
-        "synthetic, got integer 10"}},
+        "synthetic, flow, got integer 10"}},
       {"ScheduleNotTable", kJob + "[train]\nlr_schedule = \"cosine\"\n", {},
        {"job.toml:4:15: train.lr_schedule must be a table ([train.lr_schedule]), got string "
         "\"cosine\""}},

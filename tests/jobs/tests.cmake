@@ -68,3 +68,19 @@ add_test(NAME jobs.jacobian.job
           $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/scripts/python ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
 set_tests_properties(jobs.jacobian.job PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
   ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The reconstruct job kind end to end (jobs/reconstruct/reconstruct_runner.cpp): 1 and 2 ranks agree;
+# POD and POD-plus against NumPy; the decoder against its PyTorch twin; resume; bad input exits 2 or 4.
+add_test(NAME jobs.reconstruct.job
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/reconstruct/reconstruct_runner_test.py
+          $<TARGET_FILE:curvlab> ${PROJECT_SOURCE_DIR}/scripts/python ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+set_tests_properties(jobs.reconstruct.job PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")
+
+# The simulate job kind end to end (jobs/simulate/simulate_runner.cpp): flow.h5 read back with h5py,
+# validate writes nothing, a 2 x 2 sweep on 2 ranks equals its variants run alone.
+add_test(NAME jobs.simulate.job
+  COMMAND ${CURVLAB_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/jobs/simulate/simulate_runner_test.py
+          $<TARGET_FILE:curvlab> ${CURVLAB_MPIRUN} ${CURVLAB_MPIRUN_FLAGS})
+set_tests_properties(jobs.simulate.job PROPERTIES LABELS mpi PROCESSORS 2 TIMEOUT 300
+  ENVIRONMENT "OMP_NUM_THREADS=1")

@@ -21,7 +21,8 @@ ModelOptions named(const std::string& name) {
 
 TEST(ModelRegistry, ForwardShapesForEveryModel) {
   EXPECT_EQ(model_names(), (std::vector<std::string>{"mlp", "lenet5", "lenet_like", "convnet", "resnet20",
-                                                     "resnet32", "resnet44", "resnet56", "resnet110"}));
+                                                     "resnet32", "resnet44", "resnet56", "resnet110",
+                                                     "shallow_decoder"}));
   torch::manual_seed(0);
   for (const auto& name : model_names()) {
     for (const auto& shape : std::vector<std::vector<std::int64_t>>{{1, 28, 28}, {3, 32, 32}}) {

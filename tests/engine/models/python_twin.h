@@ -23,7 +23,7 @@ inline const std::string kPython = "/usr/bin/python3";
 inline const std::string kScript = std::string(CURVLAB_SOURCE_DIR) + "/scripts/python/curvlab_models.py";
 
 struct Case {
-  std::string spec;  // NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA]]], as the script takes it
+  std::string spec;  // NAME:C:H:W:CLASSES[:WIDTHS[:ACTIVATION[:KAPPA[:BATCH_NORM]]]], as the script takes it
   ModelOptions model;
   std::vector<std::int64_t> shape;
   std::int64_t classes = 0;
@@ -46,6 +46,7 @@ inline Case parse(const std::string& spec) {
   }
   if (f.size() > 6) c.model.activation = *activation_names().find(f[6]);
   if (f.size() > 7) c.model.kappa = std::stod(f[7]);
+  if (f.size() > 8) c.model.batch_norm = *decoder_norm_names().find(f[8]);
   return c;
 }
 

@@ -12,7 +12,7 @@ namespace curvlab {
 namespace {
 
 TEST(TaskRegistry, NamesAndFactory) {
-  EXPECT_EQ(task_names(), (std::vector<std::string>{"classification"}));
+  EXPECT_EQ(task_names(), (std::vector<std::string>{"classification", "regression"}));
   for (const auto& name : task_names()) {
     const TaskPtr t = make_task(name);
     ASSERT_NE(t, nullptr);
@@ -23,15 +23,15 @@ TEST(TaskRegistry, NamesAndFactory) {
 
 TEST(TaskRegistry, UnknownNameIsAConfigError) {
   try {
-    make_task("regression");
+    make_task("ranking");
     FAIL() << "no ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown task 'regression' (allowed: classification)"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unknown task 'ranking' (allowed: classification, regression)"), std::string::npos)
         << e.what();
   }
   const std::string out = test_util::temp_dir("task_registry_test", "unknown");
   TrainerOptions o = test_util::tiny_options(out);
-  o.task = "regression";
+  o.task = "ranking";
   EXPECT_THROW(test_util::run_trainer(o), ConfigError);
   EXPECT_TRUE(test_util::checkpoint_steps(out).empty());
   std::filesystem::remove_all(out);

@@ -2,7 +2,8 @@
 // [train.batch_schedule] value and every rule between their keys, each a ConfigError at the key to
 // change (bad_job_cases.h); train.task (default "classification", an unknown name listing the
 // registry's names with a hint, targets limited to the task's metrics); metrics_every_steps and the
-// other cadence keys with their defaults and ranges; [kfac] read into KfacOptions.
+// other cadence keys with their defaults and ranges; [kfac] read into KfacOptions; [train.adam] and
+// the step schedule's step_every / weight_decay_gamma (ranges, the SGD keys adam refuses).
 #include "jobs/train/train_sections.h"
 
 #include <gtest/gtest.h>
@@ -65,8 +66,35 @@ const std::vector<BadCase>& train_section_cases() {
        {"job.toml:6:10: train.lr_schedule.min_lr must be <= train.lr (got min_lr 0.5, lr 0.1)"}},
       {"WarmupLongerThanTraining", kJob + "[train]\nepochs = 2\n[train.lr_schedule]\nwarmup_epochs = 5\n",
        {}, {"job.toml:6:17: train.lr_schedule.warmup_epochs must be <= train.epochs (got 5 > 2)"}},
-      {"OptimizerUnknown", kJob + "[train]\noptimizer = \"adam\"\n", {},
-       {"job.toml:4:13: train.optimizer must be one of sgd, kfac, lars (got \"adam\")"}},
+      {"OptimizerUnknown", kJob + "[train]\noptimizer = \"adagrad\"\n", {},
+       {"job.toml:4:13: train.optimizer must be one of sgd, kfac, lars, adam, adamw (got \"adagrad\")"}},
+      {"AdamWithMomentum", kJob + "[train]\noptimizer = \"adam\"\nmomentum = 0.9\n", {},
+       {"job.toml:5:12: train.momentum does not apply to train.optimizer = \"adam\" (its momentum is "
+        "train.adam.beta1): remove train.momentum"}},
+      {"AdamwWithDampening", kJob + "[train]\noptimizer = \"adamw\"\ndampening = 0\n", {},
+       {"job.toml:5:13: train.dampening does not apply to train.optimizer = \"adamw\""}},
+      {"AdamWithNesterov", kJob + "[train]\nnesterov = false\noptimizer = \"adam\"\n", {},
+       {"job.toml:4:12: train.nesterov does not apply", "remove train.nesterov"}},
+      {"AdamBeta1One", kJob + "[train.adam]\nbeta1 = 1\n", {},
+       {"job.toml:4:9: train.adam.beta1 must be in [0, 1) (got 1)"}},
+      {"AdamBeta2Negative", kJob + "[train.adam]\nbeta2 = -0.5\n", {},
+       {"job.toml:4:9: train.adam.beta2 must be in [0, 1) (got -0.5)"}},
+      {"AdamEpsNegative", kJob + "[train.adam]\neps = -1\n", {}, {"job.toml:4:7: train.adam.eps must be >= 0 (got -1)"}},
+      {"AdamAmsgradString", kJob + "[train.adam]\namsgrad = \"yes\"\n", {},
+       {"train.adam.amsgrad must be true or false, got string \"yes\""}},
+      {"AdamKeyNearMiss", kJob + "[train.adam]\nbeta_1 = 0.9\n", {}, {"did you mean 'train.adam.beta1'?"}},
+      {"StepEveryNegative", kJob + "[train.lr_schedule]\nkind = \"step\"\nstep_every = -1\n", {},
+       {"job.toml:5:14: train.lr_schedule.step_every must be >= 0 (got -1)"}},
+      {"StepEveryAndMilestones", kJob + "[train.lr_schedule]\nkind = \"step\"\nmilestones = [30]\nstep_every = 10\n",
+       {}, {"job.toml:6:14: set only one of train.lr_schedule.milestones and train.lr_schedule.step_every"}},
+      {"StepEveryWithoutStepKind", kJob + "[train.lr_schedule]\nstep_every = 10\n", {},
+       {"job.toml:4:14: train.lr_schedule.step_every needs train.lr_schedule.kind = \"step\" (got \"constant\")"}},
+      {"StepEveryTooSmall", kJob + "[train]\nepochs = 10\n[train.lr_schedule]\nkind = \"step\"\nstep_every = 1e-5\n",
+       {}, {"job.toml:7:14:", "gives more than 100000 lr steps"}},
+      {"WeightDecayGammaZero", kJob + "[train.lr_schedule]\nweight_decay_gamma = 0\n", {},
+       {"job.toml:4:22: train.lr_schedule.weight_decay_gamma must be > 0 (got 0)"}},
+      {"WeightDecayGammaWithoutStepKind", kJob + "[train.lr_schedule]\nkind = \"cosine\"\nweight_decay_gamma = 0.8\n",
+       {}, {"job.toml:5:22: train.lr_schedule.weight_decay_gamma multiplies the weight decay", "(got \"cosine\")"}},
       {"OptimizerUpperCase", kJob + "[train]\noptimizer = \"SGD\"\n", {}, {"did you mean \"sgd\"?"}},
       {"ScheduleKindNearMiss", kJob + "[train.lr_schedule]\nkind = \"cosin\"\n", {},
        {"job.toml:4:8: train.lr_schedule.kind must be one of constant, step, cosine (got "
@@ -110,8 +138,11 @@ using bad_job::kJob;
 CURVLAB_BAD_JOB_SUITE(TrainSectionsBadFile, bad_job::train_section_cases);
 
 const BadCase kTaskCases[] = {
-    {"TaskUnknown", kJob + "[train]\ntask = \"regression\"\n", {},
-     {"job.toml:4:8: train.task must be one of classification (got \"regression\")"}},
+    {"TaskUnknown", kJob + "[train]\ntask = \"ranking\"\n", {},
+     {"job.toml:4:8: train.task must be one of classification, regression (got \"ranking\")"}},
+    {"RegressionTargetMetrics", kJob + "[train]\ntask = \"regression\"\ntarget_metric = \"test_accuracy\"\n"
+                                "target_value = 0.5\n", {},
+     {"train.target_metric must be one of", "test_loss, test_rel_error, train_loss"}},
     {"TaskNearMiss", kJob + "[train]\ntask = \"clasification\"\n", {}, {"did you mean \"classification\"?"}},
     {"TaskNotAString", kJob + "[train]\ntask = 1\n", {}, {"train.task must be a string"}},
     {"TargetNotOfTheTask", kJob + "[train]\ntarget_metric = \"accuracy\"\ntarget_value = 0.5\n", {},
@@ -174,6 +205,35 @@ TEST(TrainSections, TaskDefaultAndTheKeysRead) {
   spec.train.epochs = 0;
   spec.train.steps = 0;
   EXPECT_THROW(check_train_rules(spec), ConfigError);
+}
+
+// [train.adam] and the step schedule's step_every and weight_decay_gamma: read into AdamOptions and
+// LrScheduleOptions; defaults torch.optim's (betas 0.9, 0.999, eps 1e-8, no amsgrad), step_every off,
+// weight_decay_gamma 1; the paper's recipe (issue 18) is a valid job.
+TEST(TrainSections, AdamKeysAndStepEvery) {
+  const JobSpec d = parse_job_text(kJob, "job.toml");
+  EXPECT_EQ(d.train.adam.beta1, 0.9);
+  EXPECT_EQ(d.train.adam.beta2, 0.999);
+  EXPECT_EQ(d.train.adam.eps, 1e-8);
+  EXPECT_FALSE(d.train.adam.amsgrad);
+  EXPECT_EQ(d.train.lr_schedule.step_every, 0.0);
+  EXPECT_EQ(d.train.lr_schedule.weight_decay_gamma, 1.0);
+  const JobSpec s = parse_job_text(kJob + "[train]\noptimizer = \"adam\"\nlr = 1e-2\nweight_decay = 1e-4\n"
+                                          "[train.adam]\nbeta1 = 0.8\nbeta2 = 0.99\neps = 1e-6\namsgrad = true\n"
+                                          "[train.lr_schedule]\nkind = \"step\"\nstep_every = 100\ngamma = 0.9\n"
+                                          "weight_decay_gamma = 0.8\n",
+                                   "job.toml");
+  EXPECT_EQ(s.train.optimizer, OptimizerKind::kAdam);
+  EXPECT_EQ(s.train.adam.beta1, 0.8);
+  EXPECT_EQ(s.train.adam.beta2, 0.99);
+  EXPECT_EQ(s.train.adam.eps, 1e-6);
+  EXPECT_TRUE(s.train.adam.amsgrad);
+  EXPECT_EQ(s.where("train.adam.amsgrad").str(), "job.toml:11:11");
+  EXPECT_EQ(s.train.lr_schedule.step_every, 100.0);
+  EXPECT_EQ(s.train.lr_schedule.weight_decay_gamma, 0.8);
+  EXPECT_EQ(parse_job_text(kJob + "[train]\noptimizer = \"adamw\"\n", "job.toml").train.optimizer, OptimizerKind::kAdamw);
+  // [train.adam] next to another optimizer is accepted, as [train.lars] is (a sweep over optimizers).
+  EXPECT_NO_THROW(parse_job_text(kJob + "[train]\noptimizer = \"sgd\"\n[train.adam]\nbeta2 = 0.98\n", "job.toml"));
 }
 
 // ---- moved from tests/algorithms/kfac/kfac_trainer_test.cpp ----

@@ -35,7 +35,7 @@ DataOptions spec_for(const std::string& dataset, const std::string& root) {
 }
 
 TEST(DataRegistry, NamesAndRoots) {
-  EXPECT_EQ(dataset_names(), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "synthetic"}));
+  EXPECT_EQ(dataset_names(), (std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "synthetic", "flow"}));
   EXPECT_EQ(default_data_root("fashion-mnist"), "/usr/share/datasets/fashion-mnist");
   EXPECT_EQ(default_data_root("mnist"), "/usr/share/datasets/mnist");
   EXPECT_EQ(default_data_root("synthetic"), "");

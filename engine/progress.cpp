@@ -28,37 +28,14 @@ ProgressReporter::ProgressReporter(bool enabled, bool tty, double log_every_seco
 void ProgressReporter::update(std::int64_t step, double epoch, double loss, double accuracy, double lr,
                               double samples_per_s) {
   if (!enabled_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (first_step_ < 0) first_step_ = step - 1;
-  const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double done = static_cast<double>(step - first_step_);
-  const double eta = (total_ > 0 && done > 0) ? elapsed / done * static_cast<double>(total_ - step) : -1;
   // The accuracy only where the task has one (NaN: regression); small losses (regression of small
   // fields) in scientific notation instead of 0.0000.
-  char acc[32] = "", lossv[32];
+  char acc[32] = "", lossv[32], detail[192];
   if (std::isfinite(accuracy)) std::snprintf(acc, sizeof(acc), " acc %.3f", accuracy);
   std::snprintf(lossv, sizeof(lossv), loss != 0 && std::fabs(loss) < 1e-2 ? "%.3e" : "%.4f", loss);
-  if (tty_) {
-    // Redraw at most ~10 times a second.
-    if (std::chrono::duration<double>(now - last_log_).count() < 0.1 && step != total_) return;
-    last_log_ = now;
-    const int width = 24;
-    const int filled = total_ > 0 ? static_cast<int>(width * static_cast<double>(step) / total_) : 0;
-    std::string bar(filled, '#');
-    bar += std::string(width - filled, '.');
-    std::fprintf(stderr, "\r[%s] step %lld/%lld ep %.2f loss %s%s lr %.4g %.0f samples/s ETA %s ",
-                 bar.c_str(), static_cast<long long>(step), static_cast<long long>(total_), epoch, lossv, acc, lr,
-                 samples_per_s, format_duration(eta).c_str());
-    std::fflush(stderr);
-    bar_drawn_ = true;
-    return;
-  }
-  if (std::chrono::duration<double>(now - last_log_).count() < log_every_ && step != total_) return;
-  last_log_ = now;
-  std::fprintf(stderr, "step %lld/%lld epoch %.2f loss %s%s lr %.4g %.0f samples/s elapsed %s ETA %s\n",
-               static_cast<long long>(step), static_cast<long long>(total_), epoch, lossv, acc, lr, samples_per_s,
-               format_duration(elapsed).c_str(), format_duration(eta).c_str());
-  std::fflush(stderr);
+  std::snprintf(detail, sizeof(detail), "%s %.2f loss %s%s lr %.4g %.0f samples/s", tty_ ? "ep" : "epoch", epoch,
+                lossv, acc, lr, samples_per_s);
+  update_status(step, detail);
 }
 
 void ProgressReporter::update_status(std::int64_t step, const std::string& detail) {

@@ -293,24 +293,34 @@ def read_tensor(folder, dtype, shape, file):
     return torch.from_numpy(data.reshape(shape).copy())
 
 
-def run_logits(root):
-    """Loads each case's tensors into the twin and writes its eval-mode logits."""
-    torch.set_num_threads(1)
+def read_cases(root):
+    """(case, folder, {'spec', 'input', 'target', 'adam': (lr, weight_decay), 'state'}) for every
+    ROOT/<case>/manifest.txt the C++ tests write, in name order."""
     for case in sorted(os.listdir(root)):
         folder = os.path.join(root, case)
         manifest = os.path.join(folder, 'manifest.txt')
         if not os.path.isfile(manifest):
             continue
-        spec, inputs, state = None, None, {}
+        c = {'spec': None, 'input': None, 'target': None, 'adam': (0.0, 0.0), 'state': {}}
         with open(manifest) as f:
             for line in f:
                 fields = line.split()
                 if fields[0] == 'spec':
-                    spec = fields[1]
-                elif fields[0] == 'input':
-                    inputs = read_tensor(folder, *fields[1:4])
+                    c['spec'] = fields[1]
+                elif fields[0] in ('input', 'target'):
+                    c[fields[0]] = read_tensor(folder, *fields[1:4])
+                elif fields[0] == 'adam':
+                    c['adam'] = (float(fields[1]), float(fields[2]))
                 elif fields[0] == 'tensor':
-                    state[fields[1]] = read_tensor(folder, *fields[2:5])
+                    c['state'][fields[1]] = read_tensor(folder, *fields[2:5])
+        yield case, folder, c
+
+
+def run_logits(root):
+    """Loads each case's tensors into the twin and writes its eval-mode logits."""
+    torch.set_num_threads(1)
+    for case, folder, c in read_cases(root):
+        spec, inputs, state = c['spec'], c['input'], c['state']
         model = build_from_spec(spec)
         model.load_state_dict(state, strict=True)  # every name must match, both ways
         model.eval()
@@ -324,25 +334,8 @@ def run_train_step(root):
     """Regression twins: one training step (train mode, MSE loss, torch.optim.Adam) from each case's
     tensors; writes the updated parameters and buffers as after_<key>.bin (float32, int64 counts)."""
     torch.set_num_threads(1)
-    for case in sorted(os.listdir(root)):
-        folder = os.path.join(root, case)
-        manifest = os.path.join(folder, 'manifest.txt')
-        if not os.path.isfile(manifest):
-            continue
-        spec, inputs, target, lr, wd, state = None, None, None, 0.0, 0.0, {}
-        with open(manifest) as f:
-            for line in f:
-                fields = line.split()
-                if fields[0] == 'spec':
-                    spec = fields[1]
-                elif fields[0] == 'input':
-                    inputs = read_tensor(folder, *fields[1:4])
-                elif fields[0] == 'target':
-                    target = read_tensor(folder, *fields[1:4])
-                elif fields[0] == 'adam':
-                    lr, wd = float(fields[1]), float(fields[2])
-                elif fields[0] == 'tensor':
-                    state[fields[1]] = read_tensor(folder, *fields[2:5])
+    for case, folder, c in read_cases(root):
+        spec, inputs, target, (lr, wd), state = c['spec'], c['input'], c['target'], c['adam'], c['state']
         model = build_from_spec(spec)
         model.load_state_dict(state, strict=True)
         model.train()

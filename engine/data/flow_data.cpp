@@ -112,11 +112,15 @@ FlowData load_flow_data(const FlowDataOptions& o) {
     d.train_steps = torch::arange(ntr, torch::kInt64);
     d.test_steps = torch::arange(ntr, ntr + nte, torch::kInt64);
   }
-  d.sensors = place_sensors(o.sensors, g);
+  place_flow_sensors(d, o.sensors);
+  return d;
+}
+
+void place_flow_sensors(FlowData& d, const SensorOptions& sensors) {
+  d.sensors = place_sensors(sensors, d.geometry);
   const torch::Tensor idx = d.sensors.index();
   d.train_readings = d.train.index_select(1, idx).contiguous();
   d.test_readings = d.test.index_select(1, idx).contiguous();
-  return d;
 }
 
 }  // namespace curvlab

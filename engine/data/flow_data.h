@@ -35,6 +35,9 @@ struct FlowData {
 // Reads the field, scales it to options.units, splits it (ConfigError when train + test snapshots
 // exceed the file's), removes the training mean and places the sensors.
 FlowData load_flow_data(const FlowDataOptions& options);
+// (Re)places the sensors of `d` and reads them off its fields: another sensor count or seed on the
+// same loaded field (the reconstruct job's sweep) without reading the file again.
+void place_flow_sensors(FlowData& d, const SensorOptions& sensors);
 
 // The names data.flow.field and data.flow.units accept.
 const std::vector<std::string>& flow_field_names();

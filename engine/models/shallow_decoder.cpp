@@ -31,7 +31,9 @@ ShallowDecoderImpl::ShallowDecoderImpl(std::int64_t sensors, const std::vector<s
   for (auto* b : {&learn_features_, &learn_coef_}) {
     const std::int64_t w = b == &learn_features_ ? widths[0] : widths[1];
     b->get()->push_back(xavier_linear(in, w));
-    b->get()->push_back(torch::nn::ReLU());  // a placeholder keeping the reference's indices (0, 2)
+    // Index 1 is the activation's slot, as in the reference's Sequential (so its names are .0 and .2);
+    // block() applies model.activation itself, so the slot holds a parameterless ReLU module.
+    b->get()->push_back(torch::nn::ReLU());
     if (norm_ != DecoderNorm::kNone) b->get()->push_back(SyncableBatchNorm2d(norm_ == DecoderNorm::kShared ? 1 : w));
     in = w;
   }

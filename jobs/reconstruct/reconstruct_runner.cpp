@@ -72,14 +72,14 @@ int run_reconstruct_job(const JobSpec& spec, const RunOptions& options) {
   const RunMode mode = options.auto_resume ? RunMode::kResume : options.mode;
   check_run_dir(spec.job.output_dir, options.auto_resume && !holds_run(spec.job.output_dir) ? RunMode::kFresh : mode);
   const ReconstructStudyOptions& o = spec.reconstruct;
-  // Bad input ends the job (exit 2 or 4) before anything is written: the file, the split and
-  // every count's sensors are checked first.
-  FlowDataOptions base = spec.data.flow;
-  const FlowFileInfo info = probe_flow_file(base);
+  // Bad input ends the job (exit 2 or 4) before anything is written: the file and the split are
+  // read once, and every count's sensors are placed on it first.
+  FlowData data = load_flow_data(spec.data.flow);
   for (std::int64_t s : o.sensor_counts) {
-    base.sensors.count = s;
+    SensorOptions sensors = spec.data.flow.sensors;
+    sensors.count = s;
     try {
-      (void)load_flow_data(base);
+      (void)place_sensors(sensors, data.geometry);
     } catch (const ConfigError& e) {
       throw ConfigError(spec.where("reconstruct.sensor_counts").str() + ": " + e.what(), e.file().c_str(), e.line());
     }
@@ -92,13 +92,14 @@ int run_reconstruct_job(const JobSpec& spec, const RunOptions& options) {
     ReconstructStudy study;
     study.field = spec.data.flow.field;
     study.plot_snapshot = o.plot_snapshot;
-    const std::int64_t h = info.height, w = info.width;
+    const std::int64_t h = data.geometry.height, w = data.geometry.width;
     for (std::int64_t s : o.sensor_counts) {
-      FlowDataOptions fo = spec.data.flow;
-      fo.sensors.count = s;
-      const FlowData d = load_flow_data(fo);
+      SensorOptions sensors = spec.data.flow.sensors;
+      sensors.count = s;
+      place_flow_sensors(data, sensors);
+      const FlowData& d = data;
       if (study.counts.empty()) {
-        study.units = fo.units;
+        study.units = spec.data.flow.units;
         study.scale = d.scale;
         study.geometry = d.geometry;
         study.mean = d.mean;
